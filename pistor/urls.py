@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from pistor.api.urls import urlpatterns as api_urlpatterns
+
+urlpatterns = [
+    path("", include("pistor.web.urls")),
+    path("accounts/", include("pistor.accounts.urls")),
+    path("clinics/", include("pistor.clinics.urls")),
+    path("patients/", include("pistor.patients.urls")),
+    path("audit/", include("pistor.audit.urls")),
+    path("catalog/", include("pistor.catalog.urls")),
+    *api_urlpatterns,
+]
