@@ -31,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
         if create:
             obj.save()
 

@@ -1,0 +1,57 @@
+"""Start-up fails fast, with a message that says what to set, when production is misconfigured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _import_settings(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update({"PISTOR_TESTING": "0", "PISTOR_DEBUG": "0", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "-c", "import pistor.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_missing_secret_key_outside_debug_stops_start_up_with_a_clear_message():
+    result = _import_settings({"ALLOWED_HOSTS": "clinic.example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_missing_allowed_hosts_outside_debug_stops_start_up_with_a_clear_message():
+    result = _import_settings({"SECRET_KEY": "x" * 60})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_production_settings_load_when_both_are_given():
+    result = _import_settings({"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "clinic.example.org"})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_a_malformed_boolean_setting_is_refused_by_name(value):
+    result = _import_settings({"PISTOR_DEBUG": value})
+    assert result.returncode != 0
+    assert "PISTOR_DEBUG must be true or false" in result.stderr
+
+
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions(settings):
+    options = settings.DATABASES["default"]["OPTIONS"]
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite-only setting; this run is on PostgreSQL")
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
