@@ -49,10 +49,23 @@ def other_clinic_user(other_clinic):
 
 
 def signed_in_client(client, user, *, verified: bool = True):
-    """A test client signed in as ``user`` (second factor counted as passed if ``verified``)."""
+    """A test client signed in as ``user``.
+
+    With ``verified`` the second factor counts as passed exactly as the sign-in pages leave
+    it: the user has a confirmed authenticator and the session names it (django-otp's
+    ``otp_device_id``), which is what ``pistor.accounts.access`` checks. Without it, the
+    session has only passed the password step: practitioners and managers are then sent to
+    set up or enter a code before reaching any staff page.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client.force_login(user)
     if verified:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test authenticator")
         session = client.session
-        session["pistor_otp_verified"] = True
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client

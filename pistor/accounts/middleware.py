@@ -8,6 +8,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 LAST_SEEN_KEY = "pistor_last_seen"
+# Read (and removed) by the sign-in page to say why the person was signed out.
+INACTIVITY_FLAG = "signed_out_for_inactivity"
 
 
 class InactivityTimeoutMiddleware:
@@ -22,7 +24,7 @@ class InactivityTimeoutMiddleware:
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - int(last_seen) > settings.SESSION_INACTIVITY_SECONDS:
                 logout(request)  # flushes the server-side session
-                request.session["signed_out_for_inactivity"] = True
+                request.session[INACTIVITY_FLAG] = True
             else:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)

@@ -35,7 +35,24 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+
+class LoginAttemptWindow(models.Model):
+    """Recent sign-in attempts for one account name from one network address.
+
+    Not clinical data: it is the guard in front of the password check. Each attempt claims
+    a slot with a single conditional UPDATE, so a burst of simultaneous guesses cannot get
+    more than the failure limit through before anyone has counted them. The account name
+    and address are stored only as a keyed hash: the table never lists who tried what.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… ({self.attempts})"

@@ -60,7 +60,9 @@ class Membership(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "clinic"], name="membership_unique_user_clinic"),
+            models.UniqueConstraint(
+                fields=["user", "clinic"], name="membership_unique_user_clinic"
+            ),
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="membership_role_valid"
             ),

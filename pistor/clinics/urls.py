@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pistor.clinics import views
 
 app_name = "clinics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("choose/", views.choose_view, name="choose"),
+]

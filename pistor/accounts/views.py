@@ -1,0 +1,198 @@
+"""Sign-in, second factor, recovery codes and sign-out pages."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pistor.accounts import limiter
+from pistor.accounts.access import forget_otp_state, otp_state, safe_next, staff_required
+from pistor.accounts.forms import OtpTokenForm, SignInForm
+from pistor.accounts.middleware import INACTIVITY_FLAG
+from pistor.accounts.qr import qr_svg
+from pistor.accounts.selectors import (
+    otp_required_by_role,
+    recovery_codes_remaining,
+    totp_device_get_confirmed,
+)
+from pistor.accounts.services import (
+    otp_verify,
+    recovery_codes_generate,
+    signin_check_password,
+    signin_record,
+    signout_record,
+    totp_device_confirm,
+    totp_device_start,
+)
+
+RECOVERY_CODES_SESSION_KEY = "pistor_recovery_codes"
+
+
+def _next_param(request: HttpRequest) -> str | None:
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"))
+
+
+def _with_next(url: str, next_url: str | None) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def next_step_url(request: HttpRequest, next_url: str | None) -> str:
+    """Where a signed-in person goes now: second factor first, then the clinic."""
+    forget_otp_state(request)
+    state = otp_state(request)
+    if state == "verify":
+        return _with_next(reverse("accounts:verify"), next_url)
+    if state == "setup":
+        return _with_next(reverse("accounts:setup_2fa"), next_url)
+    return _with_next(reverse("clinics:choose"), next_url)
+
+
+def locked_out_response(request: HttpRequest, retry_at: Any = None) -> HttpResponse:
+    context = {
+        "failure_limit": limiter.failure_limit(),
+        "cooloff_timedelta": limiter.cooloff(),
+        "retry_at": retry_at,
+    }
+    status = getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)
+    return render(request, "accounts/locked_out.html", context, status=status)
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _next_param(request)
+    inactivity = bool(request.session.pop(INACTIVITY_FLAG, False))
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_step_url(request, next_url))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = signin_check_password(
+            request=request,
+            email=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if result.locked_out:
+            return locked_out_response(request, result.retry_at)
+        if result.user is not None:
+            login(request, result.user)  # rotates the session key
+            signin_record(request=request, user=result.user)
+            return redirect(next_step_url(request, next_url))
+        form.add_error(
+            None,
+            "That email and password do not match a staff account. Check them and try again.",
+        )
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": next_url, "inactivity": inactivity},
+    )
+
+
+@sensitive_post_parameters("otp_token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    next_url = _next_param(request)
+    if not request.user.is_authenticated:
+        return redirect(_with_next(reverse("accounts:login"), next_url))
+    if otp_state(request) != "verify":
+        return redirect(next_step_url(request, next_url))
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check = otp_verify(request=request, token=form.cleaned_data["otp_token"])
+        if check.device is not None:
+            return redirect(next_step_url(request, next_url))
+        if check.wait_until is not None:
+            seconds = max(1, int((check.wait_until - timezone.now()).total_seconds()) + 1)
+            form.add_error(
+                "otp_token",
+                f"Too many wrong codes. Wait {seconds} seconds, then enter the code showing now.",
+            )
+        else:
+            form.add_error(
+                "otp_token",
+                "That code is not right. Codes change every 30 seconds: enter the one "
+                "showing now, or one of your recovery codes.",
+            )
+    return render(request, "accounts/verify.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters("otp_token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def setup_2fa_view(request: HttpRequest) -> HttpResponse:
+    next_url = _next_param(request)
+    if not request.user.is_authenticated:
+        return redirect(_with_next(reverse("accounts:login"), next_url))
+    user: Any = request.user
+    if totp_device_get_confirmed(user) is not None:
+        # Already set up: changing it needs the old one first (not offered here).
+        return redirect(next_step_url(request, next_url))
+    device = totp_device_start(user=user)
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = totp_device_confirm(
+            request=request, device=device, token=form.cleaned_data["otp_token"]
+        )
+        if codes is not None:
+            request.session[RECOVERY_CODES_SESSION_KEY] = codes
+            return redirect(_with_next(reverse("accounts:recovery_codes"), next_url))
+        form.add_error(
+            "otp_token",
+            "That code is not right. Check the app shows Pistor with your email, and enter "
+            "the six digits showing now.",
+        )
+    secret = b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "next": next_url,
+        "secret": secret,
+        # Groups of four are easier to type into a phone by hand.
+        "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "qr": qr_svg(device.config_url, label=f"QR code to add Pistor for {user.email}"),
+        "required": otp_required_by_role(user),
+    }
+    return render(request, "accounts/setup_2fa.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required(need_clinic=False)
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    next_url = _next_param(request)
+    user: Any = request.user
+    if totp_device_get_confirmed(user) is None:
+        return redirect(_with_next(reverse("accounts:setup_2fa"), next_url))
+    if request.method == "POST":
+        request.session[RECOVERY_CODES_SESSION_KEY] = recovery_codes_generate(user=user)
+        return redirect(_with_next(reverse("accounts:recovery_codes"), next_url))
+    codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+    context = {
+        "codes": codes,
+        "remaining": recovery_codes_remaining(user),
+        "next": next_url,
+        "continue_url": _with_next(reverse("clinics:choose"), next_url),
+    }
+    return render(request, "accounts/recovery_codes.html", context)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        signout_record(request=request, user=request.user)
+        logout(request)  # flushes the server-side session
+        messages.info(request, "You have signed out.")
+    return redirect("accounts:login")
