@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -40,7 +41,7 @@ def compute_hash(event: AuditEvent) -> str:
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
         "request_id": event.request_id,
-        "occurred_at": event.occurred_at.astimezone(timezone.UTC).isoformat(),
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
         "before": event.before,
         "after": event.after,
         "previous_hash": event.previous_hash,
@@ -109,8 +110,10 @@ class ChainProblem:
 
 
 def _chain_events(key: str, clinic_id: int | None) -> Iterator[AuditEvent]:
-    qs = AuditEvent.objects.filter(clinic_id=clinic_id) if clinic_id is not None else (
-        AuditEvent.objects.filter(clinic__isnull=True)
+    qs = (
+        AuditEvent.objects.filter(clinic_id=clinic_id)
+        if clinic_id is not None
+        else (AuditEvent.objects.filter(clinic__isnull=True))
     )
     yield from qs.order_by("sequence").iterator(chunk_size=2000)
 
@@ -122,6 +125,22 @@ def audit_verify() -> list[ChainProblem]:
     and a broken link; a deleted tail is caught against the chain head.
     """
     problems: list[ChainProblem] = []
+    # Deleting a clinic's chain head would otherwise hide every one of its events from
+    # the walk below; events must belong to a chain that is checked.
+    chained = set(AuditChain.objects.values_list("key", flat=True))
+    unchained = (
+        AuditEvent.objects.order_by("clinic_id").values_list("clinic_id", flat=True).distinct()
+    )
+    for orphan_clinic_id in unchained:
+        if _chain_key(orphan_clinic_id) not in chained:
+            problems.append(
+                ChainProblem(
+                    orphan_clinic_id,
+                    0,
+                    None,
+                    "the chain head is missing, so its events are unverified",
+                )
+            )
     for chain in AuditChain.objects.order_by("key"):
         clinic_id = None if chain.key == "global" else int(chain.key.split(":", 1)[1])
         expected_previous = GENESIS_HASH
@@ -134,7 +153,7 @@ def audit_verify() -> list[ChainProblem]:
                         expected_sequence,
                         None,
                         f"events {expected_sequence}..{event.sequence - 1} are missing "
-                        "(deleted?)",
+                        f"(deleted?) before event id {event.pk}",
                     )
                 )
             elif event.previous_hash != expected_previous:

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pistor.audit import views
 
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.audit_list_view, name="list"),
+    path("<int:pk>/", views.audit_detail_view, name="detail"),
+]

@@ -1,0 +1,63 @@
+"""The only way views and the API fetch a patient: role checked, clinic scoped, audited.
+
+Every opening of a patient's record writes a "patient.viewed" audit event, so the clinic
+can answer "who looked at this record?" (a data-protection duty, not a nicety).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pistor.audit.services import audit_record
+from pistor.clinics.models import Clinic, Membership
+from pistor.clinics.permissions import Action, can
+from pistor.core.errors import Forbidden
+from pistor.patients.models import Patient
+from pistor.patients.selectors import patient_get
+
+
+def _role_of(request_or_user: Any, clinic: Clinic) -> tuple[Any, str | None]:
+    if isinstance(request_or_user, HttpRequest):
+        user = request_or_user.user
+        membership = getattr(request_or_user, "membership", None)
+        if membership is not None and membership.clinic_id == clinic.pk and membership.is_active:
+            return user, membership.role
+    else:
+        user = request_or_user
+    if user is None or not user.is_authenticated:
+        return user, None
+    role = (
+        Membership.objects.filter(user=user, clinic=clinic, is_active=True)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return user, role
+
+
+def patient_get_for_user(
+    *,
+    request_or_user: HttpRequest | Any,
+    clinic: Clinic,
+    pk: Any,
+    action: Action = Action.PATIENT_VIEW,
+) -> Patient:
+    """The patient ``pk`` of ``clinic`` if the user's role there allows ``action``.
+
+    Raises Forbidden for a role without the permission (or no membership of ``clinic``)
+    and NotFound for a missing patient or one of another clinic, then records the view.
+    """
+    user, role = _role_of(request_or_user, clinic)
+    if not can(role, action):
+        raise Forbidden("Your role at this clinic does not allow this.")
+    patient = patient_get(clinic=clinic, pk=pk)
+    audit_record(
+        clinic=clinic,
+        actor=user,
+        event_type="patient.viewed",
+        subject_type="patient",
+        subject_id=patient.pk,
+        after={"action": str(action)},
+    )
+    return patient

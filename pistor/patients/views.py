@@ -1,0 +1,208 @@
+"""Patient registry pages: search, register, read, edit, archive and restore.
+
+Patients are fetched only through ``pistor.patients.access`` (role check + audit).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib import messages
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pistor.accounts.access import staff_required
+from pistor.clinics.permissions import Action
+from pistor.core.errors import Conflict, ValidationFailed
+from pistor.core.htmx import htmx_partial
+from pistor.patients.access import patient_get_for_user
+from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
+from pistor.patients.models import Patient
+from pistor.patients.selectors import patient_list
+from pistor.patients.services import (
+    patient_archive,
+    patient_create,
+    patient_restore,
+    patient_update,
+)
+
+if TYPE_CHECKING:
+    from pistor.accounts.models import User
+    from pistor.clinics.models import Clinic
+
+PAGE_SIZE = 25
+
+
+def _clinic(request: HttpRequest) -> Clinic:
+    return cast("Clinic", request.clinic)  # type: ignore[attr-defined]  # set by middleware
+
+
+def _actor(request: HttpRequest) -> User:
+    # staff_required has already turned away anyone not signed in.
+    return cast("User", request.user)
+
+
+def _add_service_errors(form: BaseForm, exc: ValidationFailed) -> None:
+    for name, field_messages in exc.fields.items():
+        target = name if name in form.fields else None
+        for message in field_messages:
+            form.add_error(target, message)
+
+
+@staff_required(Action.PATIENT_VIEW)
+def patient_list_view(request: HttpRequest) -> HttpResponse:
+    form = PatientSearchForm(request.GET or None)
+    query, include_archived, page = "", False, 1
+    if form.is_bound and form.is_valid():
+        query = form.cleaned_data["q"] or ""
+        include_archived = bool(form.cleaned_data["archived"])
+        page = form.cleaned_data["page"] or 1
+    patients, total = patient_list(
+        clinic=_clinic(request),
+        query=query,
+        include_archived=include_archived,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    shown_to = (page - 1) * PAGE_SIZE + len(patients)
+    context = {
+        "form": form,
+        "query": query,
+        "include_archived": include_archived,
+        "patients": patients,
+        "total": total,
+        "page": page,
+        "shown_from": (page - 1) * PAGE_SIZE + 1 if patients else 0,
+        "shown_to": shown_to,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if shown_to < total else None,
+    }
+    template = htmx_partial(
+        request, "patients/patient_list.html", "patients/partials/patient_results.html"
+    )
+    return render(request, template, context)
+
+
+@staff_required(Action.PATIENT_CREATE)
+@require_http_methods(["GET", "POST"])
+def patient_create_view(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    form = PatientForm(request.POST or None, instance=Patient(clinic=clinic))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                patient = patient_create(
+                    clinic=clinic, actor=_actor(request), **form.service_fields()
+                )
+            except ValidationFailed as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"{patient.full_name} registered as {patient.record_number}."
+                )
+                return redirect("patients:detail", pk=patient.pk)
+        return render(request, "patients/patient_form.html", {"form": form}, status=422)
+    return render(request, "patients/patient_form.html", {"form": form})
+
+
+def _detail(
+    request: HttpRequest,
+    patient: Patient,
+    archive_form: ArchiveForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {"patient": patient, "archive_form": archive_form or ArchiveForm()}
+    return render(request, "patients/patient_detail.html", context, status=status)
+
+
+@staff_required(Action.PATIENT_VIEW)
+def patient_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_get_for_user(
+        request_or_user=request,
+        clinic=_clinic(request),
+        pk=pk,
+    )
+    return _detail(request, patient)
+
+
+@staff_required(Action.PATIENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def patient_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_get_for_user(
+        request_or_user=request,
+        clinic=_clinic(request),
+        pk=pk,
+        action=Action.PATIENT_EDIT,
+    )
+    if patient.is_archived:
+        messages.warning(request, "This patient is archived. Restore them to edit their details.")
+        return redirect("patients:detail", pk=patient.pk)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = patient_update(
+                    patient=patient, actor=_actor(request), **form.service_fields()
+                )
+            except ValidationFailed as exc:
+                _add_service_errors(form, exc)
+            except Conflict as exc:
+                messages.error(request, exc.message)
+                return redirect("patients:detail", pk=patient.pk)
+            else:
+                messages.success(request, "Patient details saved.")
+                return redirect("patients:detail", pk=saved.pk)
+        status = 422
+    else:
+        status = 200
+    return render(
+        request, "patients/patient_form.html", {"form": form, "patient": patient}, status=status
+    )
+
+
+@staff_required(Action.PATIENT_ARCHIVE)
+@require_POST
+def patient_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_get_for_user(
+        request_or_user=request,
+        clinic=_clinic(request),
+        pk=pk,
+        action=Action.PATIENT_ARCHIVE,
+    )
+    form = ArchiveForm(request.POST)
+    if form.is_valid():
+        try:
+            patient = patient_archive(
+                patient=patient, actor=_actor(request), reason=form.cleaned_data["reason"]
+            )
+        except ValidationFailed as exc:
+            _add_service_errors(form, exc)
+        except Conflict as exc:
+            messages.info(request, exc.message)
+            return redirect("patients:detail", pk=patient.pk)
+        else:
+            messages.success(
+                request, f"{patient.full_name} archived: hidden from search, records kept."
+            )
+            return redirect("patients:detail", pk=patient.pk)
+    return _detail(request, patient, archive_form=form, status=422)
+
+
+@staff_required(Action.PATIENT_ARCHIVE)
+@require_POST
+def patient_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_get_for_user(
+        request_or_user=request,
+        clinic=_clinic(request),
+        pk=pk,
+        action=Action.PATIENT_ARCHIVE,
+    )
+    try:
+        patient = patient_restore(patient=patient, actor=_actor(request))
+    except Conflict as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, f"{patient.full_name} restored to the patient list.")
+    return redirect("patients:detail", pk=patient.pk)
