@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pistor.web import views
 
 app_name = "web"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]
