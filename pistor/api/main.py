@@ -1,0 +1,48 @@
+"""Pistor's JSON API, version 1: one NinjaAPI, each area's router mounted under it."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from pistor.api.auth import SessionAuth, TokenAuth
+from pistor.api.docs import StaffSwagger
+from pistor.api.errors import install_error_handlers
+
+API_DESCRIPTION = """\
+The JSON API of Pistor, a clinical system for mesotherapy clinics.
+
+**Authentication.** Send `Authorization: Bearer <token>`. A token acts as one member of
+staff at one clinic, with their role there; create one with
+`pistor token create --user EMAIL [--clinic SLUG]` and revoke it with
+`pistor token revoke PREFIX`. Signed-in staff using this page are authenticated by their
+session instead.
+
+**Errors.** Every error answers `{"message": "...", "extra": {...}}`: 401 without a valid
+token, 403 when your role may not do it, 404 for a record that does not exist *or belongs
+to another clinic*, 409 for a conflict or a care-pathway gate (`extra.reasons`), 422 for
+input that needs correcting (`extra.fields` maps each field to its messages).
+"""
+
+api = NinjaAPI(
+    title="Pistor API",
+    version="1",
+    description=API_DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), SessionAuth()],
+    docs=StaffSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+
+
+def _mount_routers() -> None:
+    # Imported here, after ``api`` exists, because the routers import the API's auth.
+    from pistor.catalog.api import router as catalog_router
+    from pistor.patients.api import router as patients_router
+
+    api.add_router("/patients", patients_router)
+    api.add_router("/catalog", catalog_router)
+
+
+_mount_routers()
