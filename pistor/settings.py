@@ -85,12 +85,15 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    # For the Swagger UI files Ninja ships: the API docs are served without a CDN.
+    "ninja",
     "pistor.core",
     "pistor.accounts",
     "pistor.clinics",
     "pistor.audit",
     "pistor.patients",
     "pistor.catalog",
+    "pistor.tools",
     "pistor.api",
     "pistor.web",
 ]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("patients/", include("pistor.patients.urls")),
     path("audit/", include("pistor.audit.urls")),
     path("catalog/", include("pistor.catalog.urls")),
+    path("tools/", include("pistor.tools.urls")),
     *api_urlpatterns,
 ]

@@ -42,6 +42,10 @@ def _mount_routers() -> None:
     from pistor.patients.api import router as patients_router
 
     api.add_router("/patients", patients_router)
+
+    from pistor.tools.api import router as tools_router
+
+    api.add_router("/clinical", tools_router)
     api.add_router("/catalog", catalog_router)
 
 

@@ -22,6 +22,8 @@ class Action(StrEnum):
     STAFF_MANAGE = "staff.manage"
     CLINIC_SETTINGS = "clinic.settings"
     API_DOCS_VIEW = "api_docs.view"
+    # Planner, safety screen, cocktail suggestions, dosing and scales: clinical staff only.
+    CLINICAL_TOOLS_USE = "clinical_tools.use"
 
 
 _ALL = frozenset(Action)
@@ -36,6 +38,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CLINICAL_NOTES_VIEW,
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
+            Action.CLINICAL_TOOLS_USE,
         }
     ),
     Role.NURSE: frozenset(
@@ -46,6 +49,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CLINICAL_NOTES_VIEW,
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
+            Action.CLINICAL_TOOLS_USE,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.

@@ -24,6 +24,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.STAFF_MANAGE:        (N,            N,     N,         Y),
     Action.CLINIC_SETTINGS:     (N,            N,     N,         Y),
     Action.API_DOCS_VIEW:       (Y,            Y,     Y,         Y),
+    Action.CLINICAL_TOOLS_USE:  (Y,            Y,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()
