@@ -261,3 +261,15 @@ def test_detail_page_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(18):
         response = staff_client.get(reverse("patients:detail", args=[target.pk]))
     assert response.status_code == 200
+
+
+def test_patient_page_offers_the_safety_screen_to_clinicians_but_not_reception(
+    client, clinic, practitioner, receptionist
+):
+    patient = PatientFactory(clinic=clinic)
+    url = f"/patients/{patient.pk}/"
+    clinician_page = signed_in_client(client, practitioner).get(url).content.decode()
+    assert f"/tools/screen/?patient={patient.pk}" in clinician_page
+    client.logout()
+    reception_page = signed_in_client(client, receptionist).get(url).content.decode()
+    assert "/tools/screen/" not in reception_page
