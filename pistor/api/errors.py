@@ -7,7 +7,6 @@ patient data, and an unexpected failure answers with the request id instead of d
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pistor.clinical.errors import ClinicalDataError
 from pistor.core.context import current_request_id
 from pistor.core.errors import ApplicationError, validation_error_from_django
+from pistor.core.logging import redacted_traceback
 
 logger = logging.getLogger("pistor.api")
 
@@ -133,7 +133,7 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         "Unexpected %s in API request %s\n%s",
         type(exc).__name__,
         request_id,
-        "".join(traceback.format_tb(exc.__traceback__)),
+        redacted_traceback(type(exc), exc.__traceback__),
     )
     return error_response(
         "Something went wrong on our side. If it happens again, give this request id to "
