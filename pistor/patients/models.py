@@ -126,9 +126,11 @@ class Patient(ClinicScopedModel):
 
     # Maintained by the services (not save()) from names, record number, email and phones.
     search_text = models.CharField(max_length=1000, blank=True, editable=False)
+    # "alvarez jose": lists sort Álvarez with the A's, whatever the database's collation.
+    sort_name = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:
-        ordering = ["family_name", "given_name", "pk"]
+        ordering = ["sort_name", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["clinic", "record_number"], name="patient_unique_record_number"
@@ -156,7 +158,7 @@ class Patient(ClinicScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["clinic", "family_name", "given_name"]),
+            models.Index(fields=["clinic", "sort_name"]),
             models.Index(fields=["clinic", "date_of_birth"]),
             models.Index(fields=["clinic", "search_text"]),
             models.Index(fields=["clinic", "archived_at"]),

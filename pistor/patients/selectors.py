@@ -43,7 +43,7 @@ def patient_list(
     total = qs.count()
     if total == 0 or offset >= total:
         return [], total
-    rows = list(qs.order_by("family_name", "given_name", "pk")[offset : offset + limit])
+    rows = list(qs.order_by("sort_name", "pk")[offset : offset + limit])
     return rows, total
 
 

@@ -88,11 +88,12 @@ def _snapshot(patient: Patient, names: tuple[str, ...] | list[str] = EDITABLE_FI
 
 
 def refresh_search_text(patient: Patient) -> None:
-    """Recompute the normalised search column from the fields it is built from."""
+    """Recompute the normalised search and sort columns from the fields they are built from."""
     patient.search_text = build_search_text(
         [patient.given_name, patient.family_name, patient.record_number, patient.email],
         phones=[patient.phone],
     )[:1000]
+    patient.sort_name = build_search_text([patient.family_name, patient.given_name])[:300]
 
 
 def _next_record_number(clinic: Clinic) -> str:
@@ -149,7 +150,7 @@ def patient_update(*, patient: Patient, actor: User | None, **fields: Any) -> Pa
         if not changed:
             return current
         refresh_search_text(current)
-        current.save(update_fields=[*changed, "search_text", "updated_at"])
+        current.save(update_fields=[*changed, "search_text", "sort_name", "updated_at"])
         audit_record(
             clinic=current.clinic,
             actor=actor,

@@ -118,3 +118,16 @@ def test_get_refuses_another_clinics_patient_like_a_missing_one(clinic, other_cl
 def test_get_returns_archived_patients(clinic, practitioner, registry):
     patient_archive(patient=registry["jose"], actor=practitioner, reason="Moved away")
     assert patient_get(clinic=clinic, pk=registry["jose"].pk).is_archived
+
+
+def test_the_list_sorts_accented_family_names_with_their_letter(clinic):
+    for family_name in ["Whitaker", "Álvarez", "Baker", "Ó Súilleabháin", "Zimmer"]:
+        PatientFactory.create(clinic=clinic, family_name=family_name)
+    rows, _ = patient_list(clinic=clinic)
+    assert [p.family_name for p in rows] == [
+        "Álvarez",
+        "Baker",
+        "Ó Súilleabháin",
+        "Whitaker",
+        "Zimmer",
+    ]

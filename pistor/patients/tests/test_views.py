@@ -266,7 +266,7 @@ def test_detail_page_runs_a_bounded_number_of_queries(
 def test_patient_page_offers_the_safety_screen_to_clinicians_but_not_reception(
     client, clinic, practitioner, receptionist
 ):
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     url = f"/patients/{patient.pk}/"
     clinician_page = signed_in_client(client, practitioner).get(url).content.decode()
     assert f"/tools/screen/?patient={patient.pk}" in clinician_page
