@@ -6,6 +6,8 @@ import pytest
 
 from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFactory
 
+pytest_plugins = ["pistor.testing.fuzz"]
+
 
 @pytest.fixture
 def clinic(db):

@@ -5,7 +5,9 @@ from django.http import HttpRequest
 
 def is_htmx(request: HttpRequest) -> bool:
     """True for an HTMX request that wants a partial, not a boosted full-page load."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
 
 
 def htmx_partial(request: HttpRequest, full: str, partial: str) -> str:

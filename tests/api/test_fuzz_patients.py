@@ -9,25 +9,16 @@ a hundred requests (a few seconds) so it runs with every suite; run it alone wit
 from __future__ import annotations
 
 import pytest
-import schemathesis
-from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from pistor.testing.fuzz import api_schema
 from tests.api.helpers import make_patient, token_for
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.usefixtures("keep_the_test_connection")]
 
 
-def _patient_api_schema() -> schemathesis.schemas.BaseSchema:
-    from pistor.api.main import api
-
-    loaded = schemathesis.openapi.from_dict(api.get_openapi_schema())
-    loaded.app = get_wsgi_application()
-    return loaded.include(path_regex=r"^/api/v1/patients")
-
-
-schema = _patient_api_schema()
+schema = api_schema(r"^/api/v1/patients")
 
 
 @pytest.fixture

@@ -7,26 +7,17 @@ Bounded (about a hundred requests) so it runs with every suite; ``pytest -m fuzz
 from __future__ import annotations
 
 import pytest
-import schemathesis
-from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from pistor.api.services import api_token_create
 from pistor.patients.tests.factories import PatientFactory
+from pistor.testing.fuzz import api_schema
 
-pytestmark = pytest.mark.fuzz
-
-
-def _clinical_api_schema() -> schemathesis.schemas.BaseSchema:
-    from pistor.api.main import api
-
-    loaded = schemathesis.openapi.from_dict(api.get_openapi_schema())
-    loaded.app = get_wsgi_application()
-    return loaded.include(path_regex=r"^/api/v1/clinical/")
+pytestmark = [pytest.mark.fuzz, pytest.mark.usefixtures("keep_the_test_connection")]
 
 
-schema = _clinical_api_schema()
+schema = api_schema(r"^/api/v1/clinical/")
 
 
 @pytest.fixture
