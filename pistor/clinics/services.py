@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
 from pistor.audit.services import audit_record
-from pistor.clinics.models import Membership
-from pistor.core.errors import NotFound
+from pistor.clinics.models import Clinic, Membership
+from pistor.core.errors import NotFound, ValidationFailed, validation_error_from_django
 
 
 def membership_choose(*, user: Any, clinic_id: Any, previous_clinic_id: Any) -> Membership:
@@ -38,3 +41,51 @@ def membership_choose(*, user: Any, clinic_id: Any, previous_clinic_id: Any) -> 
             after={"clinic_id": membership.clinic_id, "role": membership.role},
         )
     return membership
+
+
+@transaction.atomic
+def clinic_create(
+    *,
+    name: str,
+    slug: str,
+    actor: Any = None,
+    address: str = "",
+    time_zone: str = "Europe/London",
+    currency: str = "GBP",
+    registration_numbers: str = "",
+) -> Clinic:
+    """Open a new clinic (a tenant). Used by ``pistor createclinic`` and the demo loader."""
+    clinic = Clinic(
+        name=(name or "").strip(),
+        slug=(slug or "").strip().lower(),
+        address=address,
+        time_zone=time_zone,
+        currency=(currency or "").strip().upper(),
+        registration_numbers=registration_numbers,
+    )
+    fields: dict[str, list[str]] = {}
+    try:
+        clinic.full_clean()
+    except ValidationError as exc:
+        fields = validation_error_from_django(exc).fields
+    if len(clinic.currency) != 3 or not clinic.currency.isalpha():
+        fields["currency"] = ["Use a three-letter ISO 4217 code, such as GBP or EUR."]
+    if fields:
+        raise ValidationFailed("Some details need correcting.", fields=fields)
+    clinic.save()
+    audit_record(
+        clinic=clinic,
+        actor=actor,
+        event_type="clinic.created",
+        subject_type="clinic",
+        subject_id=clinic.pk,
+        after={
+            "name": clinic.name,
+            "slug": clinic.slug,
+            "address": clinic.address,
+            "time_zone": clinic.time_zone,
+            "currency": clinic.currency,
+            "registration_numbers": clinic.registration_numbers,
+        },
+    )
+    return clinic
