@@ -112,3 +112,57 @@ PATIENTS: dict[str, list[dict[str, Any]]] = {
         _patient("Fatima", "Hussain", dt.date(1993, 6, 1), "female", 4, "+44 7700 900202"),
     ],
 }
+
+
+# Harbour's own course and house product, to show clinic entries beside the built-in
+# catalog: validated by the same loader and planned by the same engine.
+CLINIC_PROTOCOLS: dict[str, list[dict[str, Any]]] = {
+    HARBOUR: [
+        {
+            "code": "harbour-scalp-fortnightly",
+            "name": "Harbour scalp course (fortnightly)",
+            "description": (
+                "Our usual hair-loss course: six sessions about two weeks apart, then a "
+                "top-up every four months. A house template; adapt it to the patient."
+            ),
+            "indications": ["hair-loss"],
+            "phases": [
+                {
+                    "name": "initial",
+                    "sessions_min": 4,
+                    "sessions_default": 6,
+                    "sessions_max": 8,
+                    "interval_min_days": 12,
+                    "interval_target_days": 14,
+                    "interval_max_days": 21,
+                }
+            ],
+            "maintenance": {
+                "interval_min_days": 100,
+                "interval_target_days": 120,
+                "interval_max_days": 150,
+            },
+        }
+    ],
+}
+
+CLINIC_PRODUCTS: dict[str, list[dict[str, Any]]] = {
+    HARBOUR: [
+        {
+            "code": "harbour-revitalising-mix",
+            "name": "Harbour revitalising mix",
+            "manufacturer": "Prepared by the clinic's pharmacy",
+            "description": (
+                "Non-cross-linked hyaluronic acid with vitamins, as the clinic orders it "
+                "made up; a house product, not a marketed one."
+            ),
+            "form": "solution",
+            "unit_volume": "3 mL",
+            "regulatory_status": "compounded",
+            "composition": [
+                {"ingredient": "hyaluronic-acid", "concentration": "15 mg/mL"},
+                {"ingredient": "vitamins"},
+            ],
+        }
+    ],
+}

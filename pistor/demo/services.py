@@ -11,10 +11,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pistor.accounts.models import User
 from pistor.accounts.services import TOTP_DEVICE_NAME, staff_create
 from pistor.audit.services import audit_record
+from pistor.catalog.models import ClinicProduct, ClinicProtocol
+from pistor.catalog.services import clinic_product_create, clinic_protocol_create
 from pistor.clinics.models import Clinic, Membership
 from pistor.clinics.services import clinic_create
 from pistor.demo.data import (
     ARCHIVE_REASON,
+    CLINIC_PRODUCTS,
+    CLINIC_PROTOCOLS,
     CLINICS,
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
@@ -120,6 +124,17 @@ def demo_load() -> DemoDetails:
             created += 1
             if entry["archived"]:
                 patient_archive(patient=patient, actor=None, reason=ARCHIVE_REASON)
+
+    for slug, protocols in CLINIC_PROTOCOLS.items():
+        for data in protocols:
+            if not ClinicProtocol.objects.for_clinic(clinics[slug]).filter(code=data["code"]):
+                clinic_protocol_create(clinic=clinics[slug], actor=None, data=data)
+                created += 1
+    for slug, products in CLINIC_PRODUCTS.items():
+        for data in products:
+            if not ClinicProduct.objects.for_clinic(clinics[slug]).filter(code=data["code"]):
+                clinic_product_create(clinic=clinics[slug], actor=None, data=data)
+                created += 1
 
     return DemoDetails(
         password=DEMO_PASSWORD,

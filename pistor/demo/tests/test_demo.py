@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 
 import pytest
 from django_otp.oath import totp
@@ -11,6 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pistor.accounts.models import User
 from pistor.audit.models import AuditEvent
 from pistor.audit.services import audit_verify
+from pistor.catalog.selectors import product_get, protocol_get
+from pistor.clinical.protocols import plan_course
 from pistor.clinics.models import Clinic, Membership
 from pistor.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_load
 from pistor.patients.models import Patient
@@ -100,3 +103,13 @@ def test_loading_again_keeps_changes_made_while_trying_the_demo():
     demo_load()
     archived.refresh_from_db()
     assert not archived.is_archived
+
+
+def test_demo_clinic_has_its_own_protocol_planned_by_the_same_engine():
+    demo_load()
+    harbour = Clinic.objects.get(slug="harbour-skin-clinic")
+    protocol = protocol_get(clinic=harbour, code="harbour-scalp-fortnightly")
+    course = plan_course(protocol, dt.date(2027, 1, 4))
+    assert [s.phase for s in course[:6]] == ["initial"] * 6
+    assert course[1].target == dt.date(2027, 1, 18)
+    assert product_get(clinic=harbour, code="harbour-revitalising-mix").form == "solution"
