@@ -226,6 +226,7 @@ def cmd_createclinic(args: argparse.Namespace) -> int:
             time_zone=args.time_zone,
             currency=args.currency,
             registration_numbers="\n".join(args.registration),
+            allergy_test_min_read_hours=args.allergy_read_hours,
             actor=None,
         )
     except ApplicationError as exc:
@@ -499,6 +500,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="TEXT",
         help="a regulator or company registration shown on documents (repeatable)",
+    )
+    new_clinic.add_argument(
+        "--allergy-read-hours",
+        type=int,
+        default=24,
+        metavar="HOURS",
+        help="hours before test injections may be read (24 or more; default 24)",
     )
     new_clinic.set_defaults(handler=cmd_createclinic)
 

@@ -6,8 +6,10 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
+from pistor.clinical.gates import MIN_READ_HOURS
 from pistor.core.models import TimeStampedModel
 
 
@@ -39,10 +41,28 @@ class Clinic(TimeStampedModel):
         blank=True,
         help_text="Regulator and company registrations shown on documents, one per line.",
     )
+    allergy_test_min_read_hours = models.PositiveSmallIntegerField(
+        default=MIN_READ_HOURS,
+        validators=[
+            MinValueValidator(
+                MIN_READ_HOURS,
+                message=f"A test injection is read at least {MIN_READ_HOURS} hours after it "
+                "is placed; a clinic may wait longer, never less.",
+            )
+        ],
+        help_text="How long after placing the test injections they may be read, in hours "
+        f"(at least {MIN_READ_HOURS}).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(allergy_test_min_read_hours__gte=MIN_READ_HOURS),
+                name="clinic_allergy_read_at_least_24h",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pistor.audit.services import audit_record
+from pistor.clinical.gates import MIN_READ_HOURS
 from pistor.clinics.models import Clinic, Membership
 from pistor.core.errors import NotFound, ValidationFailed, validation_error_from_django
 
@@ -53,6 +54,7 @@ def clinic_create(
     time_zone: str = "Europe/London",
     currency: str = "GBP",
     registration_numbers: str = "",
+    allergy_test_min_read_hours: int = MIN_READ_HOURS,
 ) -> Clinic:
     """Open a new clinic (a tenant). Used by ``pistor createclinic`` and the demo loader."""
     clinic = Clinic(
@@ -62,6 +64,7 @@ def clinic_create(
         time_zone=time_zone,
         currency=(currency or "").strip().upper(),
         registration_numbers=registration_numbers,
+        allergy_test_min_read_hours=allergy_test_min_read_hours,
     )
     fields: dict[str, list[str]] = {}
     try:
@@ -85,6 +88,7 @@ def clinic_create(
             "address": clinic.address,
             "time_zone": clinic.time_zone,
             "currency": clinic.currency,
+            "allergy_test_min_read_hours": clinic.allergy_test_min_read_hours,
             "registration_numbers": clinic.registration_numbers,
         },
     )

@@ -113,6 +113,8 @@ def test_createclinic_refuses_bad_details_and_creates_nothing(clinic, capsys):
     assert "three-letter" in capsys.readouterr().err
     assert main(["createclinic", "--name", "Again", "--slug", clinic.slug]) == 1
     assert "slug" in capsys.readouterr().err
+    assert main([*argv, "--allergy-read-hours", "12"]) == 1
+    assert "at least 24 hours" in capsys.readouterr().err
     assert not Clinic.objects.filter(slug="elsewhere").exists()
 
 
