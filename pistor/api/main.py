@@ -39,6 +39,7 @@ install_error_handlers(api)
 def _mount_routers() -> None:
     # Imported here, after ``api`` exists, because the routers import the API's auth.
     from pistor.catalog.api import router as catalog_router
+    from pistor.clinics.api import router as clinic_router
     from pistor.patients.api import router as patients_router
 
     api.add_router("/patients", patients_router)
@@ -47,6 +48,7 @@ def _mount_routers() -> None:
 
     api.add_router("/clinical", tools_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/clinic", clinic_router)
 
 
 _mount_routers()

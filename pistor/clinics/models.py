@@ -6,10 +6,11 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from pistor.clinical.gates import MIN_READ_HOURS
+from pistor.clinical.safety import ScreeningSettings
 from pistor.core.models import TimeStampedModel
 
 
@@ -18,6 +19,13 @@ class Role(models.TextChoices):
     NURSE = "nurse", "Nurse"
     RECEPTION = "reception", "Reception"
     MANAGER = "manager", "Clinic manager"
+
+
+#: The longest test in REFERENCE.md, Bellafill's skin test, is read at four weeks [S59c].
+MAX_READ_HOURS = 30 * 24
+#: The skin type from which the screen warns of pigmentation, unless the clinic chooses.
+FITZPATRICK_THRESHOLD_DEFAULT = ScreeningSettings().fitzpatrick_threshold
+FITZPATRICK_MIN, FITZPATRICK_MAX = 1, 6
 
 
 def validate_time_zone(value: str) -> None:
@@ -48,10 +56,32 @@ class Clinic(TimeStampedModel):
                 MIN_READ_HOURS,
                 message=f"A test injection is read at least {MIN_READ_HOURS} hours after it "
                 "is placed; a clinic may wait longer, never less.",
-            )
+            ),
+            MaxValueValidator(
+                MAX_READ_HOURS,
+                message=f"At most {MAX_READ_HOURS} hours (30 days): longer than any test "
+                "in the reference waits before it is read.",
+            ),
         ],
         help_text="How long after placing the test injections they may be read, in hours "
         f"(at least {MIN_READ_HOURS}).",
+    )
+    # The two screening choices below exist because the sources disagree (REFERENCE.md
+    # marks them unverified or conflicting); label limits are never settings.
+    fitzpatrick_pigmentation_threshold = models.PositiveSmallIntegerField(
+        default=FITZPATRICK_THRESHOLD_DEFAULT,
+        validators=[
+            MinValueValidator(FITZPATRICK_MIN, message="Fitzpatrick skin types run from 1 to 6."),
+            MaxValueValidator(FITZPATRICK_MAX, message="Fitzpatrick skin types run from 1 to 6."),
+        ],
+        help_text="The lowest Fitzpatrick skin type (1 to 6) for which the safety screen warns "
+        "that an ingredient may darken the skin.",
+    )
+    caution_severity_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Where the sources disagree, how firmly this clinic treats a caution: "
+        "patient fact code → block, warn or info. Facts left out keep the catalog's severity.",
     )
     is_active = models.BooleanField(default=True)
 
@@ -61,7 +91,14 @@ class Clinic(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(allergy_test_min_read_hours__gte=MIN_READ_HOURS),
                 name="clinic_allergy_read_at_least_24h",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    fitzpatrick_pigmentation_threshold__gte=FITZPATRICK_MIN,
+                    fitzpatrick_pigmentation_threshold__lte=FITZPATRICK_MAX,
+                ),
+                name="clinic_fitzpatrick_threshold_1_to_6",
+            ),
         ]
 
     def __str__(self) -> str:

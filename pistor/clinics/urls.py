@@ -6,4 +6,5 @@ app_name = "clinics"
 
 urlpatterns = [
     path("choose/", views.choose_view, name="choose"),
+    path("settings/", views.settings_view, name="settings"),
 ]

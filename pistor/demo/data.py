@@ -40,6 +40,17 @@ CLINICS: list[dict[str, Any]] = [
     },
 ]
 
+# Harbour's safety settings, changed through the same service a manager's page uses, so a
+# newcomer sees a clinic that has made choices: test injections are read after 48 hours, as
+# beauty-sector patch tests are [S59a], and where one source lists breastfeeding as a
+# contraindication to aminophylline and the others do not [S41b], Harbour follows the one.
+CLINIC_SETTINGS: dict[str, dict[str, Any]] = {
+    HARBOUR: {
+        "allergy_test_min_read_hours": 48,
+        "caution_severity_overrides": {"breastfeeding": "block"},
+    },
+}
+
 # (email, full name, clinic slug, role, uses an authenticator)
 STAFF: list[tuple[str, str, str, str, bool]] = [
     ("practitioner@harbour.example", "Dr Amara Okafor", HARBOUR, "practitioner", True),

@@ -10,15 +10,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pistor.accounts.models import User
 from pistor.accounts.services import TOTP_DEVICE_NAME, staff_create
+from pistor.audit.models import AuditEvent
 from pistor.audit.services import audit_record
 from pistor.catalog.models import ClinicProduct, ClinicProtocol
 from pistor.catalog.services import clinic_product_create, clinic_protocol_create
 from pistor.clinics.models import Clinic, Membership
-from pistor.clinics.services import clinic_create
+from pistor.clinics.services import SETTINGS_EVENT, clinic_create, clinic_settings_update
 from pistor.demo.data import (
     ARCHIVE_REASON,
     CLINIC_PRODUCTS,
     CLINIC_PROTOCOLS,
+    CLINIC_SETTINGS,
     CLINICS,
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
@@ -79,7 +81,8 @@ def demo_load() -> DemoDetails:
     """Create whatever of the demo clinics is missing; leave everything else alone.
 
     A record that exists (clinic by slug, staff member by email and clinic, patient by
-    name and date of birth) is not touched, so changes made while trying the demo survive.
+    name and date of birth) is not touched, nor are a clinic's settings once changed, so
+    changes made while trying the demo survive.
     """
     created = 0
     clinics: dict[str, Clinic] = {}
@@ -87,6 +90,12 @@ def demo_load() -> DemoDetails:
         clinic, new = _clinic_ensure(fields)
         clinics[clinic.slug] = clinic
         created += new
+    for slug, settings in CLINIC_SETTINGS.items():
+        # Only a clinic whose settings were never changed: a manager's choice, even going
+        # back to the defaults, survives loading the demo again.
+        if not AuditEvent.objects.filter(clinic=clinics[slug], event_type=SETTINGS_EVENT):
+            clinic_settings_update(clinic=clinics[slug], actor=None, **settings)
+            created += 1
 
     accounts: list[DemoAccount] = []
     for email, full_name, slug, role, uses_authenticator in STAFF:

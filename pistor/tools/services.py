@@ -16,7 +16,9 @@ Input shape (the API's JSON, and what the pages build from their forms)::
                cocktail: [{code, volume, concentration, amount}]}
 
 Amounts are ``{"value": "0.2", "unit": "mL"}``. Clinic protocols and products are merged
-into the built-in catalog (``tools_catalog``), so they plan and screen with the same engine.
+into the built-in catalog (``tools_catalog``), so they plan and screen with the same engine,
+and every screen uses the clinic's settings (``clinic_screening_settings``): its caution
+severities and pigmentation threshold.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from pistor.clinical.safety import (
 )
 from pistor.clinical.scales import Score, score
 from pistor.clinical.units import Dimension, Quantity, Unit, mass_from
+from pistor.clinics.selectors import clinic_screening_settings
 from pistor.core.errors import NotFound
 from pistor.patients.access import patient_get_for_user
 
@@ -406,7 +409,8 @@ def screen_run(
     proposal = proposal_from(proposal_data, today=today)
     patient = _open_patient(request_or_user, clinic, patient_id)
     facts = patient_facts_from(patient_data, patient=patient)
-    screening = screen(facts, proposal, today=today, catalog=catalog)
+    settings = clinic_screening_settings(clinic)
+    screening = screen(facts, proposal, today=today, catalog=catalog, settings=settings)
     if patient is not None:
         actor = getattr(request_or_user, "user", request_or_user)
         audit_record(
@@ -467,7 +471,8 @@ def cocktail_suggest(
     catalog = catalog or tools_catalog(clinic=clinic)
     patient = _open_patient(request_or_user, clinic, patient_id)
     facts = patient_facts_from(patient_data, patient=patient)
-    items = suggest(code, facts, today=today, catalog=catalog)
+    settings = clinic_screening_settings(clinic)
+    items = suggest(code, facts, today=today, catalog=catalog, settings=settings)
     return SuggestOutcome(code, tuple(items), catalog, patient)
 
 

@@ -15,6 +15,8 @@ from pistor.audit.services import audit_verify
 from pistor.catalog.selectors import product_get, protocol_get
 from pistor.clinical.protocols import plan_course
 from pistor.clinics.models import Clinic, Membership
+from pistor.clinics.selectors import clinic_screening_settings
+from pistor.clinics.services import clinic_settings_update
 from pistor.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_load
 from pistor.patients.models import Patient
 from pistor.patients.selectors import patient_list
@@ -113,3 +115,31 @@ def test_demo_clinic_has_its_own_protocol_planned_by_the_same_engine():
     assert [s.phase for s in course[:6]] == ["initial"] * 6
     assert course[1].target == dt.date(2027, 1, 18)
     assert product_get(clinic=harbour, code="harbour-revitalising-mix").form == "solution"
+
+
+def test_demo_clinic_has_made_its_own_safety_choices():
+    demo_load()
+    harbour = Clinic.objects.get(slug="harbour-skin-clinic")
+    assert harbour.allergy_test_min_read_hours == 48
+    assert harbour.caution_severity_overrides == {"breastfeeding": "block"}
+    assert clinic_screening_settings(harbour).caution_severity == {"breastfeeding": "block"}
+    event = AuditEvent.objects.get(clinic=harbour, event_type="clinic.settings_updated")
+    assert event.after == {
+        "allergy_test_min_read_hours": 48,
+        "caution_severity_overrides": {"breastfeeding": "block"},
+    }
+    hillside = Clinic.objects.get(slug="hillside-aesthetics")
+    assert hillside.allergy_test_min_read_hours == 24
+    assert hillside.caution_severity_overrides == {}
+
+
+def test_loading_again_keeps_a_managers_settings_even_back_at_the_defaults():
+    demo_load()
+    harbour = Clinic.objects.get(slug="harbour-skin-clinic")
+    clinic_settings_update(
+        clinic=harbour, actor=None, allergy_test_min_read_hours=24, caution_severity_overrides={}
+    )
+    demo_load()
+    harbour.refresh_from_db()
+    assert harbour.allergy_test_min_read_hours == 24
+    assert harbour.caution_severity_overrides == {}
