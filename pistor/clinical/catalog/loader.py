@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -487,15 +487,12 @@ def _ingredient(value: object, where: _Where, refs: _Refs) -> Ingredient:
     classes = _texts(t, "classes", where, non_empty=True)
     allergen_facts = [code for code, fact in refs.facts.items() if fact.kind is FactKind.ALLERGEN]
     cautions = _tables(t, "cautions", where, lambda v, w: _caution(v, w, refs))
-    seen: set[str] = set()
-    for index, caution in enumerate(cautions):
-        if caution.fact in seen:
-            raise (
-                where.at("cautions")
-                .item(index)
-                .fail("fact", f"'{caution.fact}' already has a caution on this ingredient.")
-            )
-        seen.add(caution.fact)
+    _reject_repeats(
+        [c.fact for c in cautions],
+        where.at("cautions"),
+        "fact",
+        "'{}' already has a caution on this ingredient.",
+    )
     limits = t.get("label_limits")
     return Ingredient(
         code=where.code,
@@ -514,6 +511,15 @@ def _ingredient(value: object, where: _Where, refs: _Refs) -> Ingredient:
         else _label_limits(limits, where.at("label_limits"), refs),
         regulatory=_tables(t, "regulatory", where, lambda v, w: _regulatory(v, w, refs)),
     )
+
+
+def _reject_repeats(codes: Sequence[str], where: _Where, field: str, message: str) -> None:
+    """Fail on the first code that appears a second time in a list, naming its position."""
+    seen: set[str] = set()
+    for index, code in enumerate(codes):
+        if code in seen:
+            raise where.item(index).fail(field, message.format(code))
+        seen.add(code)
 
 
 def _component(value: object, where: _Where, refs: _Refs) -> Component:
@@ -541,15 +547,12 @@ def _product(value: object, where: _Where, refs: _Refs, *, require_sources: bool
     composition = _tables(
         t, "composition", where, lambda v, w: _component(v, w, refs), non_empty=True
     )
-    seen: set[str] = set()
-    for index, component in enumerate(composition):
-        if component.ingredient in seen:
-            raise (
-                where.at("composition")
-                .item(index)
-                .fail("ingredient", f"'{component.ingredient}' is listed twice.")
-            )
-        seen.add(component.ingredient)
+    _reject_repeats(
+        [c.ingredient for c in composition],
+        where.at("composition"),
+        "ingredient",
+        "'{}' is listed twice.",
+    )
     return Product(
         code=where.code,
         name=_str(t, "name", where),

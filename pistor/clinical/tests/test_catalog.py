@@ -894,6 +894,10 @@ def test_clinic_product_is_accepted(catalog: Catalog) -> None:
             "composition[0].concentration.unit",
         ),
         ({"composition": []}, "composition"),
+        (
+            {"composition": [{"ingredient": "caffeine"}, {"ingredient": "caffeine"}]},
+            "composition[1].ingredient",
+        ),
         ({"unit_volume": "5 mg"}, "unit_volume"),
         ({"form": "vapour"}, "form"),
         ({"regulatory_status": "herbal"}, "regulatory_status"),
@@ -960,3 +964,12 @@ def test_catalog_package_does_not_import_django() -> None:
     for module in package.glob("*.py"):
         text = module.read_text(encoding="utf-8")
         assert "import django" not in text and "from django" not in text, module.name
+
+
+def test_an_ingredient_with_two_cautions_on_one_fact_is_refused(documents: Documents) -> None:
+    cautions = documents["ingredients.toml"]["l-carnitine"]["cautions"]
+    cautions.append(dict(cautions[0]))
+    with pytest.raises(ClinicalDataError) as error:
+        parse_catalog(documents)
+    assert error.value.field == f"cautions[{len(cautions) - 1}].fact"
+    assert "already has a caution on this ingredient" in error.value.message
