@@ -168,9 +168,18 @@ def staff_required(action: Any = None, *, need_clinic: bool = True) -> Any:
                 return refusal
             return _run_guarded(lambda: view(request, *args, **kwargs), request)
 
+        wrapped.pistor_action = required  # type: ignore[attr-defined]
+        wrapped.pistor_need_clinic = need_clinic  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def public_page(view: ViewFunc) -> ViewFunc:
+    """Mark a view anyone may open without signing in (sign-in itself, a patient's intake or
+    consent link, online booking). Every other view must declare its ``Action``."""
+    view.pistor_public = True  # type: ignore[attr-defined]
+    return view
 
 
 class StaffRequiredMixin:

@@ -7,6 +7,7 @@ one query, whatever the size of the catalog.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -116,3 +117,17 @@ def clinic_product_get(*, clinic: Clinic, code: str) -> ClinicProduct:
 
 def clinic_protocol_codes(*, clinic: Clinic) -> set[str]:
     return set(ClinicProtocol.objects.for_clinic(clinic).values_list("code", flat=True))
+
+
+def catalog_for_clinic(*, clinic: Clinic) -> Catalog:
+    """The built-in catalog with the clinic's active protocols and products merged in.
+
+    Two queries. The engines look protocols and products up in the catalog they are given,
+    so this is what lets a clinic protocol screen and plan exactly like a built-in one.
+    Every screen, suggestion, plan and session reads the catalog through here, so they all
+    give the same answer.
+    """
+    base = load_catalog()
+    protocols = {p.code: p for p in protocol_list(clinic=clinic, catalog=base)}
+    products = {p.code: p for p in product_list(clinic=clinic, catalog=base)}
+    return dataclasses.replace(base, protocols=protocols, products=products)

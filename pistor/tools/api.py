@@ -20,6 +20,7 @@ from ninja import Field, Router, Schema
 from pistor.api.auth import require
 from pistor.api.schemas import ERROR_RESPONSES, PlainDate
 from pistor.catalog.api import PlannedSessionOut, QuantityOut
+from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog.types import Catalog
 from pistor.clinical.findings import Finding
 from pistor.clinical.units import Quantity
@@ -242,7 +243,7 @@ def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
         done_dates=payload.done_dates,
         today=timezone.localdate(),
     )
-    catalog = services.tools_catalog(clinic=caller.clinic)
+    catalog = catalog_for_clinic(clinic=caller.clinic)
     return {
         "protocol": {"code": result.protocol.code, "name": result.protocol.name},
         "first_session": result.first_session,

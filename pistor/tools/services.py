@@ -16,14 +16,13 @@ Input shape (the API's JSON, and what the pages build from their forms)::
                cocktail: [{code, volume, concentration, amount}]}
 
 Amounts are ``{"value": "0.2", "unit": "mL"}``. Clinic protocols and products are merged
-into the built-in catalog (``tools_catalog``), so they plan and screen with the same engine,
+into the built-in catalog (``catalog_for_clinic``), so they plan and screen with the same engine,
 and every screen uses the clinic's settings (``clinic_screening_settings``): its caution
 severities and pigmentation threshold.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from pistor.audit.services import audit_record
 from pistor.catalog.drawing import Timeline, timeline_layout
-from pistor.catalog.selectors import product_list, protocol_get, protocol_list
+from pistor.catalog.selectors import catalog_for_clinic, protocol_get
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.catalog.types import Catalog, Needle, Protocol, Scale
 from pistor.clinical.cocktails import Suggestion, suggest
@@ -80,26 +79,12 @@ __all__ = [
     "proposal_from",
     "scale_score",
     "screen_run",
-    "tools_catalog",
 ]
 
 
 # --------------------------------------------------------------------------------------
 # The catalog as this clinic sees it
 # --------------------------------------------------------------------------------------
-
-
-def tools_catalog(*, clinic: Clinic) -> Catalog:
-    """The built-in catalog with the clinic's active protocols and products merged in.
-
-    Two queries (pistor.catalog's selectors). The engines look protocols and products up in
-    the catalog they are given, so this is what lets a clinic protocol screen and plan
-    exactly like a built-in one.
-    """
-    base = load_catalog()
-    protocols = {p.code: p for p in protocol_list(clinic=clinic, catalog=base)}
-    products = {p.code: p for p in product_list(clinic=clinic, catalog=base)}
-    return dataclasses.replace(base, protocols=protocols, products=products)
 
 
 @dataclass(frozen=True)
@@ -399,13 +384,13 @@ def screen_run(
 ) -> ScreenOutcome:
     """Screen a proposed session with the same ``clinical.safety.screen`` the pathway uses.
 
-    ``catalog`` is the clinic's (``tools_catalog``); pass it when already read.
+    ``catalog`` is the clinic's (``catalog_for_clinic``); pass it when already read.
 
     With a patient record attached, the opening is audited by ``access`` and the run itself
     is recorded as ``clinical.screen_run`` with the codes screened and found (never free
     text, so the trail holds no notes). Without one nothing is stored.
     """
-    catalog = catalog or tools_catalog(clinic=clinic)
+    catalog = catalog or catalog_for_clinic(clinic=clinic)
     proposal = proposal_from(proposal_data, today=today)
     patient = _open_patient(request_or_user, clinic, patient_id)
     facts = patient_facts_from(patient_data, patient=patient)
@@ -468,7 +453,7 @@ def cocktail_suggest(
     code = _text(indication, "indication", max_length=100)
     if code is None:
         raise ClinicalDataError("Choose the indication to suggest for.", field="indication")
-    catalog = catalog or tools_catalog(clinic=clinic)
+    catalog = catalog or catalog_for_clinic(clinic=clinic)
     patient = _open_patient(request_or_user, clinic, patient_id)
     facts = patient_facts_from(patient_data, patient=patient)
     settings = clinic_screening_settings(clinic)

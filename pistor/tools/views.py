@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from pistor.accounts.access import staff_required
+from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.catalog.types import Catalog
 from pistor.clinical.errors import ClinicalDataError
@@ -87,7 +88,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     """GET with the protocol chosen plans it: nothing about a patient travels in the address."""
     clinic = _clinic(request)
     today = timezone.localdate()
-    catalog = services.tools_catalog(clinic=clinic)
+    catalog = catalog_for_clinic(clinic=clinic)
     data = request.GET
     values = {
         "protocol": data.get("protocol", "").strip(),
@@ -133,7 +134,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 def screen(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     today = timezone.localdate()
-    catalog = services.tools_catalog(clinic=clinic)
+    catalog = catalog_for_clinic(clinic=clinic)
     errors = forms.FormErrors()
     outcome = None
     data = request.POST if request.method == "POST" else None
@@ -200,7 +201,7 @@ def _findings(findings: Any, catalog: Catalog) -> list[dict[str, Any]]:
 def cocktail(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     today = timezone.localdate()
-    catalog = services.tools_catalog(clinic=clinic)
+    catalog = catalog_for_clinic(clinic=clinic)
     errors = forms.FormErrors()
     outcome = None
     data = request.POST if request.method == "POST" else None

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.units import Quantity
 from pistor.patients.tests.factories import PatientFactory
@@ -24,10 +25,10 @@ def test_the_clinics_catalog_holds_its_own_protocols_and_not_others(
     clinic, other_clinic, manager, other_clinic_user
 ):
     add_clinic_protocol(other_clinic, other_clinic_user)
-    assert "harbour-cellulite" not in services.tools_catalog(clinic=clinic).protocols
+    assert "harbour-cellulite" not in catalog_for_clinic(clinic=clinic).protocols
     add_clinic_protocol(clinic, manager)
     with CaptureQueriesContext(connection) as queries:
-        catalog = services.tools_catalog(clinic=clinic)
+        catalog = catalog_for_clinic(clinic=clinic)
     assert "harbour-cellulite" in catalog.protocols
     assert "seed-course-10-weekly" in catalog.protocols
     assert len(queries) <= 2  # one for protocols, one for products
