@@ -206,6 +206,28 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False  # an attempt log is audit-worthy, not lo
 
 OTP_TOTP_ISSUER = "Pistor"
 
+# --- Email (staff invitations and password resets) -------------------------------------
+# The console by default: a single practitioner's laptop prints the link instead of
+# sending it. PISTOR_EMAIL_HOST switches to SMTP; tests replace the backend with locmem.
+EMAIL_HOST = os.environ.get("PISTOR_EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "PISTOR_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("PISTOR_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("PISTOR_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PISTOR_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PISTOR_EMAIL_USE_TLS", EMAIL_PORT != 465)
+EMAIL_USE_SSL = env_bool("PISTOR_EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("PISTOR_EMAIL_TIMEOUT_SECONDS", 10)
+EMAIL_FILE_PATH = DATA_DIR / "mail"  # for the file-based backend
+DEFAULT_FROM_EMAIL = os.environ.get("PISTOR_EMAIL_FROM", "Pistor <pistor@localhost>")
+# How long an emailed password-reset link works (Django's setting), and an invitation.
+PASSWORD_RESET_TIMEOUT = env_int("PISTOR_PASSWORD_RESET_SECONDS", 3600)
+PISTOR_INVITATION_DAYS = env_int("PISTOR_INVITATION_DAYS", 7)
+
 # --- Sessions and security ------------------------------------------------------------
 SESSION_COOKIE_AGE = env_int("PISTOR_SESSION_MAX_SECONDS", 12 * 3600)
 SESSION_INACTIVITY_SECONDS = env_int("PISTOR_SESSION_IDLE_SECONDS", 30 * 60)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("pistor.web.urls")),
     path("accounts/", include("pistor.accounts.urls")),
     path("clinics/", include("pistor.clinics.urls")),
+    path("staff/", include("pistor.accounts.staff_urls")),
     path("patients/", include("pistor.patients.urls")),
     path("audit/", include("pistor.audit.urls")),
     path("catalog/", include("pistor.catalog.urls")),
