@@ -55,12 +55,21 @@ class StaffRow:
 
 def staff_list(*, clinic: Clinic, now: datetime | None = None) -> list[StaffRow]:
     """The clinic's memberships (active first, then by name), in three queries at any size."""
-    now = now or timezone.now()
     memberships = list(
         Membership.objects.filter(clinic=clinic)
         .select_related("user", "clinic")
         .order_by("-is_active", "user__full_name", "user__email")
     )
+    return _rows(memberships, now=now or timezone.now())
+
+
+def staff_row_get(*, clinic: Clinic, membership_id: Any) -> StaffRow:
+    """One member of this clinic's staff, or ``NotFound``."""
+    membership = staff_membership_get(clinic=clinic, membership_id=membership_id)
+    return _rows([membership], now=timezone.now())[0]
+
+
+def _rows(memberships: list[Membership], *, now: datetime) -> list[StaffRow]:
     user_ids = [m.user_id for m in memberships]
     with_device = set(
         TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list(

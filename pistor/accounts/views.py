@@ -228,7 +228,9 @@ def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
     try:
         invitation = invitation_get_open(secret=secret)
     except NotFound as exc:
-        return render(request, "accounts/invitation_gone.html", {"message": exc.message}, 404)
+        return render(
+            request, "accounts/invitation_gone.html", {"message": exc.message}, status=404
+        )
     needs_password = invitation_needs_password(invitation)
     form = InvitationAcceptForm(
         request.POST or None,
@@ -247,7 +249,7 @@ def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
                 )
             except NotFound as exc:
                 return render(
-                    request, "accounts/invitation_gone.html", {"message": exc.message}, 404
+                    request, "accounts/invitation_gone.html", {"message": exc.message}, status=404
                 )
             except ValidationFailed as error:
                 for name, field_messages in error.fields.items():

@@ -50,5 +50,9 @@ def _mount_routers() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/clinic", clinic_router)
 
+    from pistor.accounts.api import router as staff_router
+
+    api.add_router("/staff", staff_router)
+
 
 _mount_routers()

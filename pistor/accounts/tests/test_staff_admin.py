@@ -28,7 +28,7 @@ from pistor.api.tokens import token_generate, token_hash, token_prefix
 from pistor.audit.models import AuditEvent
 from pistor.clinics.models import Membership, Role
 from pistor.core.errors import NotFound, ValidationFailed
-from pistor.testing.factories import MembershipFactory, UserFactory
+from pistor.testing.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "quiet-meadow-lantern-73"  # noqa: S105
@@ -83,9 +83,7 @@ def test_an_invitation_is_emailed_once_committed_and_stores_no_usable_secret(
     assert secret not in str(event.after)
 
 
-def test_accepting_creates_the_account_and_role_and_the_link_then_stops_working(
-    clinic, manager
-):
+def test_accepting_creates_the_account_and_role_and_the_link_then_stops_working(clinic, manager):
     sent = _invite(clinic, manager)
     user = invitation_accept(secret=_secret(sent.link), full_name="", password=NEW_PASSWORD)
     assert user.email == "nadia@example.org" and user.full_name == "Nadia Ortiz"
@@ -93,9 +91,10 @@ def test_accepting_creates_the_account_and_role_and_the_link_then_stops_working(
     assert _membership(user, clinic).role == Role.NURSE
     with pytest.raises(NotFound):
         invitation_accept(secret=_secret(sent.link), full_name="X", password=NEW_PASSWORD)
-    assert set(
-        AuditEvent.objects.filter(actor=user).values_list("event_type", flat=True)
-    ) == {"staff.created", "membership.created"}
+    assert set(AuditEvent.objects.filter(actor=user).values_list("event_type", flat=True)) == {
+        "staff.created",
+        "membership.created",
+    }
 
 
 def test_an_expired_invitation_cannot_be_used(clinic, manager):
