@@ -247,7 +247,7 @@ def fact_groups(catalog: Catalog) -> list[tuple[str, str, str, list[tuple[str, s
             (
                 name,
                 label,
-                "Hold Ctrl (⌘ on a Mac) to choose several.",
+                "Tick all that apply.",
                 [(f.code, f.name) for f in facts],
             )
         )

@@ -128,7 +128,7 @@ def test_the_last_manager_cannot_be_demoted_or_removed(clinic, manager):
 
     # With a second manager, that manager may remove the first (not the first themself).
     other = MembershipFactory(clinic=clinic, role="manager").user
-    membership_deactivate(membership=membership, actor=other)
+    membership_deactivate(membership=membership, actor=other)  # type: ignore[arg-type]
     membership.refresh_from_db()
     assert not membership.is_active
     assert AuditEvent.objects.filter(event_type="membership.deactivated").exists()
