@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from pistor.accounts.selectors import OTP_REQUIRED_ROLES
 from pistor.audit.services import audit_record
 from pistor.clinics.models import Clinic, Membership, Role
 from pistor.core.errors import NotFound, ValidationFailed, validation_error_from_django
+
+logger = logging.getLogger("pistor.accounts")
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
@@ -458,12 +461,16 @@ def _send_invitation_mail(*, invitation: StaffInvitation, link: str, clinic_name
             "authenticator app on your phone for a second sign-in step.\n\n"
         )
     body += "If you were not expecting this, ignore this email: nothing happens without it.\n"
-    send_mail(
-        subject=f"Your invitation to {clinic_name} on Pistor",
-        message=body,
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
+    try:
+        send_mail(
+            subject=f"Your invitation to {clinic_name} on Pistor",
+            message=body,
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except Exception:  # an unreachable mail server must not turn a saved invitation into a 500
+        # Only the invitation's number: no address in the logs.
+        logger.exception("Could not send staff invitation %s", invitation.pk)
 
 
 @transaction.atomic

@@ -197,3 +197,40 @@ def test_a_forgotten_password_is_reset_by_a_single_use_emailed_link(client, nurs
     assert AuditEvent.objects.filter(event_type="auth.password_reset", actor=nurse).exists()
     again = client.get(link.group(1), follow=True)
     assert 'id="reset-link-invalid"' in again.content.decode()
+
+
+def test_an_invited_practitioner_sets_up_an_authenticator_after_signing_in(
+    client, clinic, manager, django_capture_on_commit_callbacks
+):
+    signed_in_client(client, manager)
+    path = _invite_link(client, role="practitioner", capture=django_capture_on_commit_callbacks)
+    assert "authenticator" in str(mail.outbox[-1].body)
+    client.logout()
+    client.post(path, {"full_name": "Dr Lee", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": "nadia@example.org", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/setup-2fa/")
+
+
+def test_a_mail_server_failure_keeps_the_invitation_and_answers_normally(
+    client, manager, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.EMAIL_BACKEND = "pistor.accounts.tests.test_staff_views.BrokenMailBackend"
+    signed_in_client(client, manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/staff/invite/", {"email": "nadia@example.org", "full_name": "", "role": "nurse"}
+        )
+    assert response.status_code == 302
+    assert StaffInvitation.objects.filter(email="nadia@example.org").exists()
+    assert "Could not send staff invitation" in caplog.text
+    assert "nadia@example.org" not in caplog.text
+
+
+class BrokenMailBackend:
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages) -> int:
+        raise OSError("connection refused")
