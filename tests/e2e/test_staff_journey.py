@@ -85,7 +85,9 @@ def test_journey_manager_invites_a_nurse_then_changes_her_role_and_deactivates_h
     refused = nurse_page.goto("/tools/")
     assert refused is not None and refused.status == 403
 
-    # The manager deactivates her account: her next request is refused.
+    # The manager deactivates her account (confirming the question): her next request is
+    # refused.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f"#staff-{Membership.objects.get(user=nurse).pk}").get_by_role(
         "button", name=f"Deactivate {NURSE_EMAIL}"
     ).click()
