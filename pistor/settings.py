@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "pistor.audit",
     "pistor.patients",
     "pistor.catalog",
+    "pistor.records",
     "pistor.tools",
     "pistor.api",
     "pistor.web",
