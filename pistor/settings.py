@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "pistor.patients",
     "pistor.catalog",
     "pistor.records",
+    "pistor.consents",
     "pistor.tools",
     "pistor.api",
     "pistor.web",
