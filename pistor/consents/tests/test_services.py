@@ -182,9 +182,12 @@ def test_the_database_refuses_to_change_or_delete_a_signed_consent(clinic, patie
         f"UPDATE consents_consent SET status = 'draft' WHERE id = {consent.pk}",  # noqa: S608
         f"DELETE FROM consents_consent WHERE id = {consent.pk}",  # noqa: S608
     ):
-        with pytest.raises(DatabaseError) as caught, transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError) as caught,
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
         assert SIGNED_ROW_MESSAGE in str(caught.value)
     # Nor through the ORM.
     consent.patient_signed_name = "Someone else"
@@ -198,12 +201,12 @@ def test_the_database_refuses_to_change_or_delete_a_signed_consent(clinic, patie
 
 def test_withdrawal_is_a_new_record_and_the_consent_no_longer_covers(clinic, patient, practitioner):
     consent = signed_consent(clinic=clinic, patient=patient, by=practitioner)
-    args = dict(
-        clinic_id=clinic.pk,
-        patient_id=patient.pk,
-        indication_code="skin-rejuvenation",
-        product_codes=["nctf-135ha"],
-    )
+    args = {
+        "clinic_id": clinic.pk,
+        "patient_id": patient.pk,
+        "indication_code": "skin-rejuvenation",
+        "product_codes": ["nctf-135ha"],
+    }
     assert consent_covering(**args).consent == consent
     with pytest.raises(ValidationFailed):
         consent_withdraw(consent=consent, by=practitioner, reason="  ")
