@@ -10,5 +10,6 @@ urlpatterns = [
     path("audit/", include("pistor.audit.urls")),
     path("catalog/", include("pistor.catalog.urls")),
     path("tools/", include("pistor.tools.urls")),
+    path("consents/", include("pistor.consents.urls")),
     *api_urlpatterns,
 ]

@@ -24,6 +24,16 @@ class Action(StrEnum):
     API_DOCS_VIEW = "api_docs.view"
     # Planner, safety screen, cocktail suggestions, dosing and scales: clinical staff only.
     CLINICAL_TOOLS_USE = "clinical_tools.use"
+    # Consent: read; draw up, send the link, take the patient's signature, withdraw.
+    CONSENT_VIEW = "consent.view"
+    CONSENT_MANAGE = "consent.manage"
+    # The practitioner's countersignature, which signs and freezes a consent.
+    CONSENT_COUNTERSIGN = "consent.countersign"
+    # Treatment plans with their quote and gate panel.
+    PLAN_VIEW = "plan.view"
+    PLAN_MANAGE = "plan.manage"
+    # The clinic's price list and VAT rate.
+    PRICE_LIST_MANAGE = "price_list.manage"
 
 
 _ALL = frozenset(Action)
@@ -39,6 +49,11 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.CONSENT_VIEW,
+            Action.CONSENT_MANAGE,
+            Action.CONSENT_COUNTERSIGN,
+            Action.PLAN_VIEW,
+            Action.PLAN_MANAGE,
         }
     ),
     Role.NURSE: frozenset(
@@ -50,6 +65,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.CONSENT_VIEW,
+            Action.CONSENT_MANAGE,
+            Action.PLAN_VIEW,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
