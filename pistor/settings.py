@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "pistor.patients",
     "pistor.catalog",
     "pistor.tools",
+    "pistor.intake",
+    "pistor.consultations",
+    "pistor.allergytests",
     "pistor.api",
     "pistor.web",
 ]

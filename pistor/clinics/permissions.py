@@ -24,9 +24,18 @@ class Action(StrEnum):
     API_DOCS_VIEW = "api_docs.view"
     # Planner, safety screen, cocktail suggestions, dosing and scales: clinical staff only.
     CLINICAL_TOOLS_USE = "clinical_tools.use"
+    # Intake: reception fills it at the desk and sends links; reading it is a clinical note.
+    INTAKE_RECORD = "intake.record"
+    INTAKE_LINK_SEND = "intake_link.send"
+    CONSULTATION_RECORD = "consultation.record"
+    # Going ahead despite a screening warning is a prescriber's decision (REFERENCE §3).
+    SCREENING_OVERRIDE = "screening.override"
+    ALLERGY_TEST_RECORD = "allergy_test.record"
 
 
 _ALL = frozenset(Action)
+# Decisions only a practitioner makes, whatever else a role may do.
+_PRACTITIONER_ONLY = frozenset({Action.SCREENING_OVERRIDE})
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.PRACTITIONER: frozenset(
@@ -39,6 +48,11 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
+            Action.CONSULTATION_RECORD,
+            Action.SCREENING_OVERRIDE,
+            Action.ALLERGY_TEST_RECORD,
         }
     ),
     Role.NURSE: frozenset(
@@ -50,6 +64,10 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
+            Action.CONSULTATION_RECORD,
+            Action.ALLERGY_TEST_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
@@ -60,9 +78,11 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.PATIENT_EDIT,
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
         }
     ),
-    Role.MANAGER: _ALL,
+    Role.MANAGER: _ALL - _PRACTITIONER_ONLY,
 }
 
 
