@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "pistor.records",
     "pistor.consents",
     "pistor.tools",
+    "pistor.intake",
+    "pistor.consultations",
+    "pistor.allergytests",
     "pistor.api",
     "pistor.web",
 ]

@@ -34,9 +34,18 @@ class Action(StrEnum):
     PLAN_MANAGE = "plan.manage"
     # The clinic's price list and VAT rate.
     PRICE_LIST_MANAGE = "price_list.manage"
+    # Intake: reception fills it at the desk and sends links; reading it is a clinical note.
+    INTAKE_RECORD = "intake.record"
+    INTAKE_LINK_SEND = "intake_link.send"
+    CONSULTATION_RECORD = "consultation.record"
+    # Going ahead despite a screening warning is a prescriber's decision (REFERENCE §3).
+    SCREENING_OVERRIDE = "screening.override"
+    ALLERGY_TEST_RECORD = "allergy_test.record"
 
 
 _ALL = frozenset(Action)
+# Decisions only a practitioner makes, whatever else a role may do.
+_PRACTITIONER_ONLY = frozenset({Action.SCREENING_OVERRIDE})
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.PRACTITIONER: frozenset(
@@ -54,6 +63,11 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CONSENT_COUNTERSIGN,
             Action.PLAN_VIEW,
             Action.PLAN_MANAGE,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
+            Action.CONSULTATION_RECORD,
+            Action.SCREENING_OVERRIDE,
+            Action.ALLERGY_TEST_RECORD,
         }
     ),
     Role.NURSE: frozenset(
@@ -68,6 +82,10 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CONSENT_VIEW,
             Action.CONSENT_MANAGE,
             Action.PLAN_VIEW,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
+            Action.CONSULTATION_RECORD,
+            Action.ALLERGY_TEST_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
@@ -78,9 +96,11 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.PATIENT_EDIT,
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
         }
     ),
-    Role.MANAGER: _ALL,
+    Role.MANAGER: _ALL - _PRACTITIONER_ONLY,
 }
 
 
