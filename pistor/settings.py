@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "pistor.catalog",
     "pistor.records",
     "pistor.consents",
+    "pistor.plans",
     "pistor.tools",
     "pistor.intake",
     "pistor.consultations",
