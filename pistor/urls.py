@@ -11,5 +11,6 @@ urlpatterns = [
     path("catalog/", include("pistor.catalog.urls")),
     path("tools/", include("pistor.tools.urls")),
     path("consents/", include("pistor.consents.urls")),
+    path("plans/", include("pistor.plans.urls")),
     *api_urlpatterns,
 ]
