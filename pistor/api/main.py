@@ -50,5 +50,13 @@ def _mount_routers() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/clinic", clinic_router)
 
+    from pistor.consents.api import router as consents_router
+
+    api.add_router("/consents", consents_router)
+
+    from pistor.plans.api import router as plans_router
+
+    api.add_router("/plans", plans_router)
+
 
 _mount_routers()
