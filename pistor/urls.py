@@ -10,5 +10,8 @@ urlpatterns = [
     path("audit/", include("pistor.audit.urls")),
     path("catalog/", include("pistor.catalog.urls")),
     path("tools/", include("pistor.tools.urls")),
+    path("intake/", include("pistor.intake.urls")),
+    path("consultations/", include("pistor.consultations.urls")),
+    path("allergy-tests/", include("pistor.allergytests.urls")),
     *api_urlpatterns,
 ]
