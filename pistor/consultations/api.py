@@ -121,13 +121,16 @@ class ConsultationDetailOut(ConsultationOut):
     screening_now: list[FindingOut] = Field(..., description="The screen against today's record.")
     overrides: list[OverrideOut]
 
+    @staticmethod
+    def resolve_overrides(obj: Consultation) -> list[ScreeningOverride]:
+        return list(obj.overrides.all())
 
-def _detail(consultation: Consultation) -> dict[str, Any]:
-    data = ConsultationOut.from_orm(consultation).model_dump()
+
+def _detail(consultation: Consultation) -> Consultation:
+    # The screen against today's record travels on the object for ConsultationDetailOut.
     now_findings = consultation_screen(consultation=consultation, now=clock.now()).findings
-    data["screening_now"] = [finding_as_dict(f) for f in now_findings]
-    data["overrides"] = list(consultation.overrides.all())
-    return data
+    consultation.screening_now = [finding_as_dict(f) for f in now_findings]  # type: ignore[attr-defined]
+    return consultation
 
 
 @router.get(
@@ -152,7 +155,7 @@ def list_consultations(
 )
 def post_consultation(
     request: HttpRequest, response: HttpResponse, patient_id: int, payload: ConsultationIn
-) -> Status[dict[str, Any]]:
+) -> Status[Consultation]:
     caller = api_caller(request)
     patient = api_patient(request, patient_id, Action.CONSULTATION_RECORD)
     no_store(response)
@@ -176,7 +179,7 @@ def post_consultation(
 )
 def get_consultation(
     request: HttpRequest, response: HttpResponse, patient_id: int, consultation_id: int
-) -> dict[str, Any]:
+) -> Consultation:
     patient = api_patient(request, patient_id, Action.CLINICAL_NOTES_VIEW)
     no_store(response)
     found = consultation_get(clinic=api_caller(request).clinic, patient=patient, pk=consultation_id)

@@ -140,9 +140,9 @@ def _detail(request: HttpRequest, patient_id: int, pk: int, **extra: Any) -> Htt
         request_or_user=request, clinic=clinic, pk=patient_id, action=Action.CLINICAL_NOTES_VIEW
     )
     consultation = consultation_get(clinic=clinic, patient=patient, pk=pk)
-    screening = consultation_screen(consultation=consultation, now=clock.now())
-    overridden = {c for o in consultation.overrides.all() for c in o.finding_codes}
     catalog = catalog_for_clinic(clinic=clinic)
+    screening = consultation_screen(consultation=consultation, now=clock.now(), catalog=catalog)
+    overridden = {c for o in consultation.overrides.all() for c in o.finding_codes}
     context = {
         "patient": patient,
         "consultation": consultation,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 
 import pytest
@@ -73,7 +75,7 @@ def test_a_draft_is_saved_without_the_required_answers(client, patient, nurse):
 
 
 def test_another_clinics_patient_is_a_404(client, other_clinic, practitioner):
-    stranger = PatientFactory(clinic=other_clinic)
+    stranger: Any = PatientFactory(clinic=other_clinic)
     c = signed_in_client(client, practitioner)
     for name in ("intake:history", "intake:record"):
         assert c.get(reverse(name, args=[stranger.pk])).status_code == 404
