@@ -62,6 +62,9 @@ def consultation_get(*, clinic: Clinic, patient: Patient, pk: object) -> Consult
     )
     if found is None:
         raise NotFound("No such consultation for this patient.")
+    # Already loaded by the caller: spares two queries when the screen reads them.
+    found.clinic = clinic
+    found.patient = patient
     return found
 
 
@@ -183,9 +186,12 @@ def screen_consultation_data(
     return Screening(sort_findings(findings))
 
 
-def consultation_screen(*, consultation: Consultation, now: dt.datetime) -> Screening:
+def consultation_screen(
+    *, consultation: Consultation, now: dt.datetime, catalog: Catalog | None = None
+) -> Screening:
     """The screen for a recorded consultation, against the record as it is ``now``."""
     return screen_consultation_data(
+        catalog=catalog,
         clinic=consultation.clinic,
         patient=consultation.patient,
         indications=consultation.indications,

@@ -335,7 +335,7 @@ def plan_gate(*, plan: Plan, now: dt.datetime) -> GatePanel:
             "Medical history (intake) complete",
             intake is not None,
             () if intake is not None else ("No complete medical history form is on record.",),
-            _url("intake:list", patient.pk, patient_url),
+            _url("intake:history", patient.pk, patient_url),
             "Intake",
         ),
         GateStep(

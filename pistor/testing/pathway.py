@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from pistor.allergytests.models import AllergyTest, AllergyTestReading, RecordedAllergy
@@ -120,3 +121,21 @@ def make_override(
         reason=reason,
         by=by,
     )
+
+
+def full_checklist() -> dict[str, Any]:
+    """Every point of the catalog's consultation checklist ticked (for service inputs)."""
+    from pistor.clinical.catalog import load_catalog
+    from pistor.consultations.services import ChecklistAnswer
+
+    return {item.code: ChecklistAnswer(done=True) for item in load_catalog().checklist}
+
+
+@pytest.fixture
+def moving_clock():
+    """The services' clock (``pistor.core.clock``), moved forward by the test, then reset."""
+    from pistor.core import clock
+
+    clock.reset()
+    yield clock
+    clock.reset()
