@@ -149,6 +149,10 @@ def demo_load() -> DemoDetails:
 
     created += sum(pathway_demo_load(clinic=clinic) for clinic in clinics.values())
 
+    from pistor.plans.demo import plans_demo_load  # prices, consent, plans and the gate
+
+    created += sum(plans_demo_load(clinic=clinic) for clinic in clinics.values())
+
     return DemoDetails(
         password=DEMO_PASSWORD,
         totp_secret=DEMO_TOTP_SECRET,
