@@ -98,7 +98,7 @@ def treatment_sections(
         ),
         _section(
             "What it may do for you, and how good the evidence is",
-            f"Usual length of a course: {indication.course_length}.",
+            f"Usual length of a course: {indication.course_length.rstrip('.')}.",
             f"How strong the evidence is: {indication.evidence_note}",
             "Results differ from person to person and are not guaranteed. Some people see "
             "little or no change.",

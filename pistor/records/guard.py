@@ -72,12 +72,36 @@ def unguard_sql(vendor: str, table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {upd_name}", f"DROP TRIGGER IF EXISTS {del_name}"]
 
 
+# Every table a migration guards (filled as the migration modules load), so tests that
+# flush the database can lift and restore the guards: see ``guards_drop``.
+GUARDED_TABLES: dict[str, bool] = {}
+
+
+def guards_install(connection: Any) -> None:
+    """(Re)install the guard on every table migrations guarded; idempotent."""
+    with connection.cursor() as cursor:
+        for table, always in GUARDED_TABLES.items():
+            for statement in guard_sql(connection.vendor, table, always=always):
+                cursor.execute(statement, None)
+
+
+def guards_drop(connection: Any) -> None:
+    """Lift every guard. Only for tests: Django's SQLite flush deletes rows one table at a
+    time, which the guard rightly refuses (PostgreSQL's TRUNCATE fires no row trigger)."""
+    with connection.cursor() as cursor:
+        for table in GUARDED_TABLES:
+            for statement in unguard_sql(connection.vendor, table):
+                cursor.execute(statement, None)
+
+
 def guard_signed_rows(table: str, *, always: bool = False) -> migrations.RunPython:
     """A migration operation installing the guard on ``table`` (reversible).
 
     ``always=True`` refuses every UPDATE and DELETE (tables whose rows are final once
     written); otherwise only rows whose ``status`` is signed are refused.
     """
+
+    GUARDED_TABLES[table] = always
 
     def forwards(apps: Any, schema_editor: Any) -> None:
         for statement in guard_sql(schema_editor.connection.vendor, table, always=always):
