@@ -4,8 +4,10 @@ single-use link, the practitioner countersigns, and the plan's checklist turns c
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -50,8 +52,6 @@ def _draw_with_finger(page, selector: str) -> None:
 def test_journey_plan_quote_touch_signed_consent_and_the_checklist_completes(
     browser, live_server, page, clinic, practitioner, manager, totp_key
 ):
-    import datetime as dt
-
     patient = patient_create(
         clinic=clinic,
         actor=None,
@@ -95,7 +95,7 @@ def test_journey_plan_quote_touch_signed_consent_and_the_checklist_completes(
     # The quote as a PDF.
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download quote (PDF)").click()
-    pdf = PdfReader(io.BytesIO(open(download_info.value.path(), "rb").read()))
+    pdf = PdfReader(io.BytesIO(Path(download_info.value.path()).read_bytes()))
     text = " ".join(p.extract_text() for p in pdf.pages)
     assert "Amara Okafor" in text and "Harbour Skin Clinic" in text
 
