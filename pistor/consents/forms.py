@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -24,12 +24,12 @@ class ConsentCreateForm(forms.Form):
 
     def __init__(self, *args: Any, catalog: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indication_code"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["indication_code"]).choices = [("", "—")] + [
             (i.code, i.name) for i in catalog.indications.values()
         ]
-        self.fields["product_codes"].choices = sorted(
-            ((p.code, p.name) for p in catalog.products.values()), key=lambda c: c[1]
-        )
+        cast(forms.ChoiceField, self.fields["product_codes"]).choices = [
+            (p.code, p.name) for p in sorted(catalog.products.values(), key=lambda p: str(p.name))
+        ]
 
 
 class SignatureForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -37,7 +37,7 @@ class PlanCreateForm(forms.Form):
 
     def __init__(self, *args: Any, catalog: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["protocol_code"].choices = [
+        cast(forms.ChoiceField, self.fields["protocol_code"]).choices = [
             (
                 f"{ind}:{code}",
                 f"{catalog.indications[ind].name} — {catalog.protocols[code].name}",
@@ -46,12 +46,12 @@ class PlanCreateForm(forms.Form):
             for ind in protocol.indications
             if ind in catalog.indications
         ]
-        self.fields["technique_code"].choices = [
+        cast(forms.ChoiceField, self.fields["technique_code"]).choices = [
             (t.code, t.name) for t in catalog.techniques.values()
         ]
-        self.fields["product_codes"].choices = sorted(
-            ((p.code, p.name) for p in catalog.products.values()), key=lambda c: c[1]
-        )
+        cast(forms.ChoiceField, self.fields["product_codes"]).choices = [
+            (p.code, p.name) for p in sorted(catalog.products.values(), key=lambda p: str(p.name))
+        ]
 
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

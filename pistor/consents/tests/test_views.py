@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 
 import pytest
@@ -77,7 +78,7 @@ def test_a_bad_signature_on_the_page_shows_a_message_and_writes_nothing(
 
 def test_no_page_changes_a_signed_consent(client, clinic, patient, practitioner):
     consent = signed_consent(clinic=clinic, patient=patient, by=practitioner)
-    before = (consent.content_sha256, bytes(consent.patient_signature))
+    before = (consent.content_sha256, bytes(consent.patient_signature or b""))
     signed_in_client(client, practitioner)
     for name, data in [
         ("consents:sign", {"signed_name": "Forger", "signature": signature_data_url()}),
@@ -87,7 +88,7 @@ def test_no_page_changes_a_signed_consent(client, clinic, patient, practitioner)
         response = client.post(reverse(name, args=[consent.pk]), data)
         assert response.status_code == 409, name
     consent.refresh_from_db()
-    assert (consent.content_sha256, bytes(consent.patient_signature)) == before
+    assert (consent.content_sha256, bytes(consent.patient_signature or b"")) == before
     assert consent.patient_signed_name == "Amara Okafor"
 
 
@@ -196,7 +197,7 @@ def test_consent_pages_have_a_query_cap(client, clinic, patient, practitioner):
         reverse("consents:list", args=[patient.pk]),
     ):
         assert_query_cap(
-            lambda url=url: client.get(url),
+            functools.partial(client.get, url),
             grow=grow,
             sizes=(2, 12),
             cap=25,

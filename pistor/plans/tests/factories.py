@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pistor.plans.services import plan_create, price_item_set
 
 
 def rejuvenation_plan(*, clinic, patient, by, **overrides):
     """Seed 004's ten weekly sessions (then monthly) for skin rejuvenation with NCTF."""
-    values = {
+    values: dict[str, Any] = {
         "indication_code": "skin-rejuvenation",
         "protocol_code": "seed-course-10-weekly",
         "first_session": dt.date(2026, 12, 7),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,11 @@ def test_moving_a_session_outside_its_window_needs_a_note(clinic, patient, pract
         pk=rejuvenation_plan(clinic=clinic, patient=patient, by=practitioner).pk,
     )
     second = list(plan.planned_sessions.all())[1]
-    args = {"areas": ["face"], "technique_code": "nappage", "product_codes": ["nctf-135ha"]}
+    args: dict[str, Any] = {
+        "areas": ["face"],
+        "technique_code": "nappage",
+        "product_codes": ["nctf-135ha"],
+    }
     plan_session_update(session=second, by=practitioner, planned_on=second.latest, **args)
     with pytest.raises(ValidationFailed) as caught:
         plan_session_update(

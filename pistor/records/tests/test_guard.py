@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -64,7 +65,7 @@ def test_raw_sql_cannot_delete_a_signed_row(guarded_table):
 
 
 def test_addenda_and_withdrawals_are_final_once_written(clinic):
-    author = UserFactory()
+    author: Any = UserFactory()
     now = dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC)
     addendum = Addendum.objects.create(
         clinic=clinic,
