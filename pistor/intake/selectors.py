@@ -118,3 +118,22 @@ def patient_facts_get(*, patient: Patient, now: dt.datetime) -> PatientFacts:
         allergens=_known(catalog, intake.allergens, FactKind.ALLERGEN) | allergens,
         fitzpatrick=intake.fitzpatrick or fitzpatrick,
     )
+
+
+def tool_prefill(*, patient: Patient, now: dt.datetime) -> dict[str, object]:
+    """The clinical tools' patient fields, filled from ``patient_facts_get``.
+
+    ``pistor.tools`` uses it when a tool is opened from a patient, so the check starts from
+    the record rather than from blank fields.
+    """
+    facts = patient_facts_get(patient=patient, now=now)
+    return {
+        "chosen": {
+            "conditions": set(facts.conditions),
+            "medications": set(facts.medications),
+            "allergens": set(facts.allergens),
+        },
+        "weight_kg": "" if facts.weight_kg is None else str(facts.weight_kg),
+        "pregnant": facts.pregnant,
+        "breastfeeding": facts.breastfeeding,
+    }

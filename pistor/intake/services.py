@@ -199,7 +199,12 @@ def intake_submit(
     cleaned = intake_clean(answers, complete=complete)
     with transaction.atomic():
         # Lock the patient row so two submissions at once get versions n+1 and n+2.
-        Patient.objects.for_clinic(clinic).select_for_update().filter(pk=patient.pk).exists()
+        list(
+            Patient.objects.for_clinic(clinic)
+            .select_for_update()
+            .filter(pk=patient.pk)
+            .values_list("pk", flat=True)
+        )
         top = (
             IntakeForm.objects.for_clinic(clinic)
             .filter(patient=patient)

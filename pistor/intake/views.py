@@ -19,8 +19,14 @@ from pistor.clinics.models import Clinic
 from pistor.clinics.permissions import Action, can
 from pistor.core import clock
 from pistor.core.errors import ValidationFailed
+from pistor.intake.constants import IntakeSource
 from pistor.intake.forms import answers_from_post, form_context
-from pistor.intake.selectors import intake_get, intake_link_list, intake_list
+from pistor.intake.selectors import (
+    intake_get,
+    intake_latest_complete,
+    intake_link_list,
+    intake_list,
+)
 from pistor.intake.services import (
     IntakeAnswers,
     LinkRefused,
@@ -176,3 +182,58 @@ def intake_fill_view(request: HttpRequest, token: str) -> HttpResponse:
         **form_context(answers, errors),
     }
     return render(request, "intake/intake_fill.html", context, status=422 if errors else 200)
+
+
+@never_cache
+@staff_required(Action.INTAKE_RECORD)
+@require_POST
+def intake_from_tools_view(request: HttpRequest) -> HttpResponse:
+    """Save the facts edited in a clinical tool as a new intake version (HTMX fragment).
+
+    Starts from the latest intake so the answers the tools do not show (lifestyle, earlier
+    treatments) carry over, then takes the tool's conditions, medicines, allergies,
+    pregnancy, breastfeeding and weight.
+    """
+    clinic = _clinic(request)
+    patient = patient_get_for_user(
+        request_or_user=request,
+        clinic=clinic,
+        pk=request.POST.get("patient_id", ""),
+        action=Action.INTAKE_RECORD,
+    )
+    base = intake_latest_complete(patient=patient) or next(
+        iter(intake_list(patient=patient, limit=1)), None
+    )
+    start = IntakeAnswers.from_form(base) if base is not None else IntakeAnswers()
+    data = request.POST
+    answers = IntakeAnswers(
+        **{
+            **start.__dict__,
+            "conditions": data.getlist("conditions"),
+            "medications": data.getlist("medications"),
+            "allergens": data.getlist("allergens"),
+            "pregnant": data.get("pregnant") == "on",
+            "breastfeeding": data.get("breastfeeding") == "on",
+            "weight_kg": data.get("weight_kg", "").strip() or None,
+            "fitzpatrick": start.fitzpatrick or patient.fitzpatrick_type,
+        }
+    )
+    try:
+        form = intake_submit(
+            clinic=clinic,
+            patient=patient,
+            actor=request.user,
+            answers=answers,
+            complete=True,
+            source=IntakeSource.TOOLS,
+        )
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "intake/partials/saved_from_tools.html",
+            {"errors": exc.fields, "message": exc.message, "patient": patient},
+            status=422,
+        )
+    return render(
+        request, "intake/partials/saved_from_tools.html", {"form": form, "patient": patient}
+    )

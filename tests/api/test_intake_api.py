@@ -207,3 +207,28 @@ def test_the_openapi_schema_documents_the_bodies(client):
     ]:
         assert "requestBody" in paths[path][method], path
     assert "post" in paths["/api/v1/patients/{patient_id}/intake-links"]
+
+
+def test_the_read_operations_make_a_fixed_number_of_queries(api, patient, practitioner):
+    from pistor.testing.pathway import bulk_intakes, make_consultation, make_override
+    from pistor.testing.queries import assert_query_cap
+
+    made = {"n": 0}
+
+    def grow(n):
+        bulk_intakes(patient, n, start=made["n"] + 1)
+        made["n"] += n
+        for _ in range(min(n, 15)):
+            make_test(patient, practitioner, result="negative")
+            c = make_consultation(patient, practitioner)
+            make_override(c, practitioner, ["w"], "reason given")
+
+    for path in ("/intake", "/allergy-tests", "/consultations", "/facts"):
+        api.get(base(patient) + path)
+        assert_query_cap(
+            lambda path=path: api.get(base(patient) + path),
+            grow=grow,
+            sizes=(made["n"] + 3, made["n"] + 60),
+            cap=16,
+            check=lambda r: r.status_code == 200,
+        )

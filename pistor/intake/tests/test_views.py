@@ -147,3 +147,36 @@ def test_the_patient_page_links_to_the_pathway(client, patient, practitioner):
     html = c.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert reverse("intake:history", args=[patient.pk]) in html
     assert reverse("allergytests:list", args=[patient.pk]) in html
+
+
+def test_the_screen_opened_from_a_patient_starts_from_the_record(client, patient, practitioner):
+    make_intake(patient, medications=["coumarin"], allergens=["soy"], weight_kg="77.0")
+    c = signed_in_client(client, practitioner)
+    html = c.get(reverse("tools:screen") + f"?patient={patient.pk}").content.decode()
+    assert '<option value="coumarin" selected>' in html
+    assert '<option value="soy" selected>' in html
+    assert 'value="77.0"' in html
+    assert "Nothing typed here is stored" not in html
+    assert 'id="save-facts-to-record"' in html
+
+
+def test_facts_changed_in_a_tool_are_saved_back_as_a_new_version(client, patient, practitioner):
+    make_intake(patient, medications=["coumarin"], smoking="current")
+    c = signed_in_client(client, practitioner)
+    response = c.post(
+        reverse("intake:from_tools"),
+        {"patient_id": patient.pk, "medications": ["aspirin"], "weight_kg": "70", "pregnant": "on"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and 'id="facts-saved"' in response.content.decode()
+    latest = IntakeForm.objects.get(version=2)
+    assert latest.source == "tools" and latest.medications == ["aspirin"]
+    assert latest.pregnant is True and latest.smoking == "current"  # carried over
+
+
+def test_saving_bad_facts_from_a_tool_writes_nothing(client, patient, practitioner):
+    make_intake(patient)
+    c = signed_in_client(client, practitioner)
+    response = c.post(reverse("intake:from_tools"), {"patient_id": patient.pk, "weight_kg": "900"})
+    assert response.status_code == 422
+    assert IntakeForm.objects.count() == 1
