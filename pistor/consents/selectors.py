@@ -66,6 +66,7 @@ def consent_list(*, clinic_id: int, patient_id: int, limit: int = 200) -> list[C
     consents = list(
         Consent.objects.for_clinic(clinic_id)
         .filter(patient_id=patient_id)
+        .select_related("signed_by")
         .defer("patient_signature", "countersignature", "sections", "content")
         .order_by("-created_at", "-pk")[:limit]
     )

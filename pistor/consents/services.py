@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 
 from pistor.audit.services import audit_record
 from pistor.catalog.selectors import catalog_for_clinic
@@ -24,6 +23,7 @@ from pistor.consents.texts import (
     photo_sections,
     treatment_sections,
 )
+from pistor.core import clock
 from pistor.core.errors import Conflict, Forbidden, ValidationFailed
 from pistor.records.models import Addendum, Withdrawal
 from pistor.records.services import record_add_addendum, record_sign, record_withdraw
@@ -130,7 +130,7 @@ def consent_link_create(
         raise Conflict("The patient has already signed this consent.")
     if not 1 <= hours <= LINK_HOURS_MAX:
         raise _fail("hours", f"A link may last from 1 to {LINK_HOURS_MAX} hours.")
-    now = now or timezone.now()
+    now = now or clock.now()
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         ConsentLink.objects.for_clinic(consent.clinic_id).filter(
@@ -164,7 +164,7 @@ class LinkRefused(Exception):
 
 def consent_link_resolve(*, token: str, now: dt.datetime | None = None) -> ConsentLink:
     """The usable link for ``token``, or ``LinkRefused`` saying why not."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if not token or len(token) > 200:
         raise LinkRefused("unknown")
     link = (
@@ -203,7 +203,7 @@ def consent_patient_sign(
         raise _fail("signed_name", "Type your full name as well as signing.")
     if len(signed_name) > 200:
         raise _fail("signed_name", "At most 200 characters.")
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         _require_draft(locked)

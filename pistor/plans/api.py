@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
 from pistor.clinics.permissions import Action
+from pistor.core import clock
 from pistor.core.errors import NotFound
 from pistor.patients.access import patient_get_for_user
 from pistor.patients.models import Patient
@@ -413,4 +413,4 @@ def get_quote_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
 def get_gate(request: HttpRequest, response: HttpResponse, plan_id: int) -> dict[str, Any]:
     plan = _plan(request, plan_id, Action.PLAN_VIEW)
     _no_store(response)
-    return _gate_out(plan_gate(plan=plan, now=timezone.now()))
+    return _gate_out(plan_gate(plan=plan, now=clock.now()))

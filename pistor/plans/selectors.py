@@ -310,17 +310,27 @@ def plan_gate(*, plan: Plan, now: dt.datetime) -> GatePanel:
     needing = products_needing_test(
         clinic=plan.clinic, patient=patient, products=plan.product_codes
     )
-    decision = can_start_session(
-        consent=_consent_facts(plan),
-        plan_code=plan.code,
-        products_used=[p for p in plan.product_codes if p in needing],
-        allergy_tests=allergy_test_facts_list(patient=patient),
-        screening=screening or Screening(()),
-        override=override_facts_get(patient=patient),
-        batches=[],
-        now=now,
-        min_read_hours=plan.clinic.allergy_test_min_read_hours,
-    )
+    consent_facts = _consent_facts(plan)
+    allergy_facts = allergy_test_facts_list(patient=patient)
+    try:
+        decision = can_start_session(
+            consent=consent_facts,
+            plan_code=plan.code,
+            products_used=[p for p in plan.product_codes if p in needing],
+            allergy_tests=allergy_facts,
+            screening=screening or Screening(()),
+            override=override_facts_get(patient=patient),
+            batches=[],
+            now=now,
+            min_read_hours=plan.clinic.allergy_test_min_read_hours,
+        )
+    except ClinicalDataError as exc:
+        # A record dated in the future (a reading, a signature) cannot be weighed: say so
+        # on the step it concerns instead of failing the page.
+        step = "allergy-data" if str(exc.field or "").startswith("allergy") else "consent-data"
+        decision = Decision(
+            False, (Reason(step, str(exc), "Check the times recorded for this step."),)
+        )
     by_step: dict[str, list[str]] = {"screen": [], "allergy": [], "consent": []}
     for reason in decision.reasons:
         key = _step_key(reason)

@@ -19,6 +19,7 @@ from pistor.catalog.drawing import timeline_layout
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.protocols import PlannedSession
 from pistor.clinics.permissions import Action
+from pistor.core import clock
 from pistor.core.errors import ValidationFailed
 from pistor.patients.access import patient_get_for_user
 from pistor.patients.models import Patient
@@ -141,7 +142,7 @@ def _detail(
         "timeline": timeline_layout(drawn, phases) if drawn else None,
         "item": {"name": plan.protocol_name},
         "quote": plan_quote(plan=plan),
-        "gate": plan_gate(plan=plan, now=timezone.now()),
+        "gate": plan_gate(plan=plan, now=clock.now()),
         "session_form": session_form,
         "session_number": session_number,
         "product_names": {c: p.name for c, p in catalog.products.items()},

@@ -30,7 +30,9 @@ def record_withdrawals_map(
     *, clinic_id: int, record_type: str, record_ids: Iterable[int]
 ) -> dict[int, Withdrawal]:
     """Withdrawals of many records of one type at once (for lists): one query."""
-    rows = Withdrawal.objects.for_clinic(clinic_id).filter(
-        record_type=record_type, record_id__in=list(record_ids)
+    rows = (
+        Withdrawal.objects.for_clinic(clinic_id)
+        .filter(record_type=record_type, record_id__in=list(record_ids))
+        .select_related("withdrawn_by")
     )
     return {w.record_id: w for w in rows}

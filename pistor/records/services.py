@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import timezone
 
 from pistor.audit.services import audit_record
+from pistor.core import clock
 from pistor.core.errors import Conflict, ValidationFailed
 from pistor.records.constants import RecordStatus
 from pistor.records.models import Addendum, SignedRecord, Withdrawal
@@ -54,7 +54,7 @@ def record_sign(
     (a countersignature, say); they are saved in the same UPDATE, the last one the row
     will ever accept. Signing twice is a conflict, not a silent no-op.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         locked = type(record).objects.select_for_update().filter(pk=record.pk).first()
         if locked is None or locked.status == RecordStatus.SIGNED:
@@ -113,7 +113,7 @@ def record_add_addendum(
             record_type=record.record_type,
             record_id=record.pk,
             author=author,
-            written_at=now or timezone.now(),
+            written_at=now or clock.now(),
             text=text,
             reason=reason,
         )
@@ -145,7 +145,7 @@ def record_withdraw(
             record_type=record.record_type,
             record_id=record.pk,
             withdrawn_by=by,
-            withdrawn_at=now or timezone.now(),
+            withdrawn_at=now or clock.now(),
             reason=reason,
         )
         withdrawal.save()

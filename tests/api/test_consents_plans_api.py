@@ -198,3 +198,35 @@ def test_openapi_documents_the_bodies(api):
     assert "/api/v1/plans/{plan_id}/quote.pdf" in paths
     names = schema["components"]["schemas"]
     assert "ConsentIn" in names and "PlanIn" in names
+
+
+def test_plan_and_consent_reads_have_a_query_cap(api, clinic, practitioner, patient):
+    from pistor.consents.tests.factories import signed_consent
+    from pistor.plans.tests.factories import rejuvenation_plan
+    from pistor.testing.queries import assert_query_cap
+
+    plan = rejuvenation_plan(clinic=clinic, patient=patient, by=practitioner)
+
+    def grow(n):
+        for _ in range(n):
+            signed_consent(clinic=clinic, patient=patient, by=practitioner)
+            rejuvenation_plan(clinic=clinic, patient=patient, by=practitioner)
+
+    def ok(response):
+        assert response.status_code == 200
+
+    api.get(f"/api/v1/plans/{plan.pk}")  # the token's first use is recorded once
+    for path in (
+        f"/api/v1/plans/{plan.pk}",
+        f"/api/v1/plans/{plan.pk}/gate",
+        f"/api/v1/consents/patient/{patient.pk}",
+        f"/api/v1/plans/patient/{patient.pk}",
+    ):
+        assert_query_cap(lambda path=path: api.get(path), grow=grow, sizes=(1, 6), cap=30, check=ok)
+
+
+def test_pistor_audit_verify_passes_after_the_consent_lifecycle(api, patient):
+    from pistor.cli import main
+
+    test_consent_lifecycle_over_the_api(api, patient)
+    assert main(["audit", "verify"]) == 0

@@ -94,3 +94,18 @@ def test_a_recorded_allergy_from_a_positive_test_also_blocks(clinic, patient, pr
         clinic_id=clinic.pk, pk=fat_plan(clinic=clinic, patient=patient, by=practitioner).pk
     )
     assert not _steps(plan_gate(plan=plan, now=timezone.now()))["screen"].done
+
+
+def test_a_reading_dated_in_the_future_is_named_on_its_step_not_a_crash(
+    clinic, patient, practitioner
+):
+    make_intake(patient)
+    make_test(
+        patient, practitioner, products=("nctf-135ha",), placed_at=timezone.now(), result="negative"
+    )
+    plan = plan_get(
+        clinic_id=clinic.pk,
+        pk=rejuvenation_plan(clinic=clinic, patient=patient, by=practitioner).pk,
+    )
+    steps = _steps(plan_gate(plan=plan, now=timezone.now()))
+    assert not steps["allergy"].done and "future" in " ".join(steps["allergy"].problems)
