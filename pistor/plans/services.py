@@ -20,6 +20,7 @@ from pistor.plans.models import Plan, PlanSession, PriceItem, PricingSettings
 if TYPE_CHECKING:
     from pistor.accounts.models import User
     from pistor.clinics.models import Clinic
+    from pistor.consents.models import Consent
     from pistor.patients.models import Patient
 
 
@@ -289,3 +290,42 @@ def pricing_settings_set(*, clinic: Clinic, by: User, vat_rate: object) -> Prici
             after={"vat_rate": rate},
         )
     return settings
+
+
+def plan_consent_create(*, plan: Plan, by: User) -> Consent:
+    """Draw up the treatment consent for this plan: its indication and products, and the
+    course, its dates and its cost (from the quote) written into the text."""
+    from pistor.consents.constants import ConsentKind
+    from pistor.consents.services import consent_create
+    from pistor.consents.texts import CourseSummary
+    from pistor.plans.selectors import plan_quote
+
+    sessions = list(plan.planned_sessions.all())
+    course = [s for s in sessions if not s.maintenance]
+    upkeep = [s for s in sessions if s.maintenance]
+    quote = plan_quote(plan=plan)
+    total = f"{quote.currency} {quote.course.gross} including VAT at {quote.vat_rate}%"
+    if quote.missing:
+        total += " (some items are not yet priced; the clinic will confirm them in writing)"
+    summary = CourseSummary(
+        protocol_name=plan.protocol_name,
+        sessions=len(course),
+        first_date=f"{course[0].planned_on:%d %B %Y}" if course else "",
+        last_date=f"{course[-1].planned_on:%d %B %Y}" if course else "",
+        course_total=total,
+        maintenance=(
+            f"{len(upkeep)} top-up sessions over the following year, about "
+            f"{quote.currency} {quote.maintenance.gross} including VAT, only if you choose"
+            if upkeep
+            else ""
+        ),
+    )
+    return consent_create(
+        clinic=plan.clinic,
+        patient=plan.patient,
+        by=by,
+        kind=ConsentKind.TREATMENT,
+        indication_code=plan.indication_code,
+        product_codes=plan.product_codes,
+        course=summary,
+    )

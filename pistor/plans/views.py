@@ -36,6 +36,7 @@ from pistor.plans.selectors import (
     vat_rate_get,
 )
 from pistor.plans.services import (
+    plan_consent_create,
     plan_create,
     plan_session_update,
     price_item_delete,
@@ -175,6 +176,16 @@ def plan_session_view(request: HttpRequest, pk: int, number: int) -> HttpRespons
     plan = plan_get(clinic_id=plan.clinic_id, pk=plan.pk)
     plan.patient = patient
     return _detail(request, plan, patient, session_form=form, session_number=number, status=422)
+
+
+@staff_required(Action.CONSENT_MANAGE)
+@never_cache
+@require_POST
+def plan_consent_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Draw up the consent for this plan, with its course and cost, and open it."""
+    plan, _ = _plan_and_patient(request, pk, Action.CONSENT_MANAGE)
+    consent = plan_consent_create(plan=plan, by=_actor(request))
+    return redirect("consents:detail", pk=consent.pk)
 
 
 @staff_required(Action.PLAN_VIEW)

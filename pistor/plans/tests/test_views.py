@@ -142,3 +142,21 @@ def test_the_plan_page_has_a_query_cap(client, clinic, patient, practitioner):
         cap=40,
         check=_ok,
     )
+
+
+def test_the_consent_drawn_up_from_a_plan_states_the_course_and_its_cost(
+    client, clinic, patient, practitioner, manager
+):
+    from pistor.consents.models import Consent
+
+    standard_prices(clinic=clinic, by=manager)
+    plan = rejuvenation_plan(clinic=clinic, patient=patient, by=practitioner)
+    signed_in_client(client, practitioner)
+    response = client.post(reverse("plans:consent", args=[plan.pk]))
+    consent = Consent.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{consent.pk}/")
+    text = " ".join(p for s in consent.sections for p in s["paragraphs"])
+    assert "Number of sessions in the course: 16, from about 07 December 2026" in text
+    assert "GBP 3040.00 including VAT" in text
+    assert consent.product_codes == ["nctf-135ha"]
+    assert consent.indication_code == "skin-rejuvenation"
