@@ -93,7 +93,13 @@ INSTALLED_APPS = [
     "pistor.audit",
     "pistor.patients",
     "pistor.catalog",
+    "pistor.records",
+    "pistor.consents",
+    "pistor.plans",
     "pistor.tools",
+    "pistor.intake",
+    "pistor.consultations",
+    "pistor.allergytests",
     "pistor.api",
     "pistor.web",
 ]

@@ -11,5 +11,10 @@ urlpatterns = [
     path("audit/", include("pistor.audit.urls")),
     path("catalog/", include("pistor.catalog.urls")),
     path("tools/", include("pistor.tools.urls")),
+    path("consents/", include("pistor.consents.urls")),
+    path("plans/", include("pistor.plans.urls")),
+    path("intake/", include("pistor.intake.urls")),
+    path("consultations/", include("pistor.consultations.urls")),
+    path("allergy-tests/", include("pistor.allergytests.urls")),
     *api_urlpatterns,
 ]

@@ -145,6 +145,14 @@ def demo_load() -> DemoDetails:
                 clinic_product_create(clinic=clinics[slug], actor=None, data=data)
                 created += 1
 
+    from pistor.intake.demo import pathway_demo_load  # intake, consultation, allergy tests
+
+    created += sum(pathway_demo_load(clinic=clinic) for clinic in clinics.values())
+
+    from pistor.plans.demo import plans_demo_load  # prices, consent, plans and the gate
+
+    created += sum(plans_demo_load(clinic=clinic) for clinic in clinics.values())
+
     return DemoDetails(
         password=DEMO_PASSWORD,
         totp_secret=DEMO_TOTP_SECRET,

@@ -541,9 +541,22 @@ def _product(value: object, where: _Where, refs: _Refs, *, require_sources: bool
         value,
         where,
         ("name", "manufacturer", "description", "composition", "form"),
-        ("sources", "unit_volume", "regulatory_status", "discontinued", "code"),
+        (
+            "sources",
+            "unit_volume",
+            "regulatory_status",
+            "discontinued",
+            "code",
+            "allergy_test_required",
+        ),
     )
     _same_code(t, where)
+    # Exempting a product from test injections is a label fact, so it must say where from.
+    test_required = _bool(t, "allergy_test_required", where, True)
+    if not test_required and not t.get("sources"):
+        raise where.fail(
+            "allergy_test_required", "an exemption from the allergy test needs its sources."
+        )
     composition = _tables(
         t, "composition", where, lambda v, w: _component(v, w, refs), non_empty=True
     )
@@ -566,6 +579,7 @@ def _product(value: object, where: _Where, refs: _Refs, *, require_sources: bool
             t, "regulatory_status", where, REGULATORY_STATUSES, default="medicine"
         ),
         discontinued=_bool(t, "discontinued", where, False),
+        allergy_test_required=test_required,
     )
 
 

@@ -145,6 +145,8 @@ class Product:
     unit_volume: Quantity | None = None
     regulatory_status: str = "medicine"  # "medicine", "device", "compounded", "autologous"
     discontinued: bool = False
+    # Test injections before first use; False only where the label exempts it (with sources).
+    allergy_test_required: bool = True
 
 
 @dataclass(frozen=True)

@@ -973,3 +973,21 @@ def test_an_ingredient_with_two_cautions_on_one_fact_is_refused(documents: Docum
         parse_catalog(documents)
     assert error.value.field == f"cautions[{len(cautions) - 1}].fact"
     assert "already has a caution on this ingredient" in error.value.message
+
+
+# ----------------------------------------------------------------------------- allergy tests
+
+
+def test_every_product_needs_an_allergy_test_unless_its_data_says_otherwise(
+    documents: Documents,
+) -> None:
+    assert all(p.allergy_test_required for p in load_catalog().products.values())
+    documents["products.toml"]["restylane-vital"]["allergy_test_required"] = False
+    assert parse_catalog(documents).products["restylane-vital"].allergy_test_required is False
+
+
+def test_the_allergy_test_flag_is_a_boolean(documents: Documents) -> None:
+    documents["products.toml"]["restylane-vital"]["allergy_test_required"] = "no"
+    with pytest.raises(ClinicalDataError) as error:
+        parse_catalog(documents)
+    assert "allergy_test_required" in (error.value.field or "")

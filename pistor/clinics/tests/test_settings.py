@@ -185,3 +185,30 @@ def test_configurable_cautions_lists_each_disputed_fact_with_where_it_applies():
 
     renal = by_fact["severe-renal-impairment"]
     assert {u.ingredient for u in renal.uses} == {"phosphatidylcholine", "piroxicam"}
+
+
+def test_the_clinic_chooses_its_allergy_test_policy_and_may_only_add_products(clinic):
+    from pistor.audit.models import AuditEvent
+    from pistor.clinics.services import clinic_settings_update
+    from pistor.core.errors import ValidationFailed
+
+    clinic_settings_update(
+        clinic=clinic,
+        actor=None,
+        allergy_test_policy="new-ingredients",
+        allergy_test_also_required=["restylane-vital"],
+    )
+    clinic.refresh_from_db()
+    assert clinic.allergy_test_policy == "new-ingredients"
+    assert clinic.allergy_test_also_required == ["restylane-vital"]
+    event = AuditEvent.objects.filter(event_type="clinic.settings_updated").latest("sequence")
+    assert event.after == {
+        "allergy_test_policy": "new-ingredients",
+        "allergy_test_also_required": ["restylane-vital"],
+    }
+    for bad in ({"allergy_test_policy": "never"}, {"allergy_test_also_required": ["nope"]}):
+        with pytest.raises(ValidationFailed) as caught:
+            clinic_settings_update(clinic=clinic, actor=None, **bad)
+        assert set(caught.value.fields) == set(bad)
+    clinic.refresh_from_db()
+    assert clinic.allergy_test_policy == "new-ingredients"
