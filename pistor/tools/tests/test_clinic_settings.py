@@ -134,19 +134,26 @@ def test_a_label_only_caution_cannot_be_overridden(clinic, manager):
 
 
 def test_suggestions_exclude_what_the_clinic_made_a_block(client, clinic, manager, practitioner):
+    # Thyroid hormones' hyperthyroidism caution is configurable, aminophylline's a label one.
+    assert _caution("thyroid-hormones", "hyperthyroidism").configurable
+    assert not _caution("aminophylline", "hyperthyroidism").configurable
     api = Api(client, practitioner, clinic)
-    body = {"indication": "cellulite", "patient": {"breastfeeding": True}}
+    body = {
+        "indication": "cellulite",
+        "patient": {"age_years": 40, "conditions": ["hyperthyroidism"]},
+    }
 
-    def aminophylline() -> dict[str, Any]:
+    def excluded(code: str) -> bool:
         response = api.post("/cocktail-suggestions", body)
         assert response.status_code == 200, response.content
-        return next(s for s in response.json()["suggestions"] if s["code"] == "aminophylline")
+        return next(s for s in response.json()["suggestions"] if s["code"] == code)["excluded"]
 
-    assert aminophylline()["excluded"] is False
+    assert excluded("thyroid-hormones") is False
     clinic_settings_update(
-        clinic=clinic, actor=manager, caution_severity_overrides={"breastfeeding": "block"}
+        clinic=clinic, actor=manager, caution_severity_overrides={"hyperthyroidism": "block"}
     )
-    assert aminophylline()["excluded"] is True
+    assert excluded("thyroid-hormones") is True
+    assert excluded("aminophylline") is False
 
 
 def test_the_pigmentation_threshold_is_the_clinics(client, clinic, manager, practitioner):
