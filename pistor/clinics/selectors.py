@@ -72,6 +72,20 @@ def configurable_cautions(catalog: Catalog) -> list[ConfigurableCaution]:
     no clinic setting reaches, so it is not offered. No database query.
     """
     uses: dict[str, list[CautionUse]] = {}
+    # A class REFERENCE §4 gives as disputed ("absolute/relative") holds for any injection;
+    # its row says so with an empty ingredient code.
+    for fact in catalog.facts.values():
+        rule = fact.contraindication
+        if rule is not None and rule.disputed:
+            uses.setdefault(fact.code, []).append(
+                CautionUse(
+                    ingredient="",
+                    ingredient_name="Any injection",
+                    severity=rule.severity,
+                    message=rule.message,
+                    sources=rule.sources,
+                )
+            )
     for ingredient in sorted(catalog.ingredients.values(), key=lambda i: i.name.lower()):
         for caution in ingredient.cautions:
             if caution.configurable:
@@ -106,6 +120,10 @@ def configurable_fact_codes(catalog: Catalog) -> frozenset[str]:
         for ingredient in catalog.ingredients.values()
         for caution in ingredient.cautions
         if caution.configurable
+    ) | frozenset(
+        fact.code
+        for fact in catalog.facts.values()
+        if fact.contraindication is not None and fact.contraindication.disputed
     )
 
 

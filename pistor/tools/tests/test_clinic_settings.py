@@ -176,3 +176,34 @@ def test_the_pigmentation_threshold_is_the_clinics(client, clinic, manager, prac
     assert not any(code.startswith("pigmentation") for code in codes())
     clinic_settings_update(clinic=clinic, actor=manager, fitzpatrick_pigmentation_threshold=3)
     assert any(code.startswith("pigmentation") for code in codes())
+
+
+def test_a_clinic_may_soften_a_disputed_class_for_any_injection(
+    client, clinic, manager, practitioner
+):
+    """REFERENCE §4 gives bleeding disorders as "absolute/relative": blocked by default,
+    a clinic may make it a warning; infection at the site is absolute and never offered."""
+    api = Api(client, practitioner, clinic)
+    body = {
+        "patient": {"age_years": 40, "conditions": ["bleeding-disorder"]},
+        "proposal": {
+            "indication": "skin-rejuvenation",
+            "areas": [{"technique": "nappage", "depth": {"value": 2, "unit": "mm"}}],
+            "cocktail": [{"code": "vitamins"}],
+        },
+    }
+
+    def blocked() -> bool:
+        response = api.post("/screen", body)
+        assert response.status_code == 200, response.content
+        return response.json()["blocked"]
+
+    assert blocked() is True
+    clinic_settings_update(
+        clinic=clinic, actor=manager, caution_severity_overrides={"bleeding-disorder": "warn"}
+    )
+    assert blocked() is False
+    with pytest.raises(ValidationFailed):
+        clinic_settings_update(
+            clinic=clinic, actor=manager, caution_severity_overrides={"infection-at-site": "warn"}
+        )
