@@ -14,6 +14,7 @@ import pytest
 
 from conftest import signed_in_client
 from pistor.clinical.catalog import load_catalog
+from pistor.clinical.codes import FindingCode, finding_code
 from pistor.clinics.services import clinic_settings_update
 from pistor.core.errors import ValidationFailed
 from pistor.testing.factories import MembershipFactory, UserFactory
@@ -21,8 +22,8 @@ from pistor.tools.tests.helpers import Api, screen_form
 
 pytestmark = pytest.mark.django_db
 
-CONFIGURABLE = "caution:hypertension:yohimbine"
-LABEL = "caution:hypertension:aminophylline"
+CONFIGURABLE = finding_code(FindingCode.CAUTION, "hypertension", "yohimbine")
+LABEL = finding_code(FindingCode.CAUTION, "hypertension", "aminophylline")
 
 
 def _caution(ingredient: str, fact: str) -> Any:
