@@ -600,6 +600,43 @@ def _contraindication_rules(ctx: _Context, indication: Indication) -> list[Findi
     return findings
 
 
+def _stronger_rules(ctx: _Context, ingredient: Ingredient, label: str) -> list[Finding]:
+    """§4's "relative, but absolute for these cocktails" (heart disease and beta-agonists or
+    xanthines; seizures and xanthines or L-carnitine). The labels behind some of those
+    ingredients say only "caution", so the class is disputed: the fact's clinic setting
+    applies. An ingredient whose own caution already blocks says it once, there."""
+    findings: list[Finding] = []
+    own = {c.fact: c for c in ingredient.cautions}
+    for code in sorted(ctx.facts):
+        fact = ctx.catalog.facts.get(code)
+        rule = fact.contraindication if fact is not None else None
+        stronger = rule.stronger if rule is not None else None
+        if rule is None or stronger is None:
+            continue
+        if not (
+            set(stronger.tags) & set(ingredient.tags) or ingredient.code in stronger.ingredients
+        ):
+            continue
+        caution = own.get(code)
+        if caution is not None and _severity(ctx, caution) is Severity.BLOCK:
+            continue
+        severity = ctx.settings.caution_severity.get(code, Severity.BLOCK)
+        lead = (
+            f"{label} must not be injected."
+            if severity is Severity.BLOCK
+            else f"the clinic treats this as a {severity.value} for {label}."
+        )
+        findings.append(
+            Finding(
+                finding_code(FindingCode.CONTRAINDICATION, code, ingredient.code),
+                severity,
+                f"{ctx.phrase(code)}; {lead} {_sentence(rule.message)}",
+                (*ctx.patient_evidence(code), *stronger.sources),
+            )
+        )
+    return findings
+
+
 def _mixing_rules(ctx: _Context, cocktail: Sequence[CocktailLine]) -> list[Finding]:
     """A product whose label forbids mixing or dilution must be the only thing injected."""
     findings: list[Finding] = []
@@ -741,6 +778,8 @@ def _ingredient_rules(
                 (*ctx.patient_evidence(caution.fact), *caution.sources),
             )
         )
+
+    findings += _stronger_rules(ctx, ingredient, label)
 
     for flag in ingredient.regulatory:
         if on_label and flag.code == "off-label":

@@ -50,6 +50,7 @@ from pistor.clinical.catalog.types import (
     Severity,
     SideEffect,
     Source,
+    Stronger,
     Technique,
 )
 from pistor.clinical.errors import ClinicalDataError
@@ -457,14 +458,28 @@ def _fact(value: object, where: _Where, refs: _Refs) -> Fact:
 
 
 def _contraindication(value: object, where: _Where, refs: _Refs) -> Contraindication:
-    t = _table(value, where, ("class", "message", "sources"), ("disputed", "elective_only"))
+    t = _table(
+        value, where, ("class", "message", "sources"), ("disputed", "elective_only", "stronger")
+    )
+    stronger = t.get("stronger")
     return Contraindication(
         klass=_enum(t, "class", where, ContraindicationClass),
         message=_str(t, "message", where),
         sources=_sources(t, where, refs),
         disputed=_bool(t, "disputed", where, False),
         elective_only=_bool(t, "elective_only", where, False),
+        stronger=None if stronger is None else _stronger(stronger, where.at("stronger"), refs),
     )
+
+
+def _stronger(value: object, where: _Where, refs: _Refs) -> Stronger:
+    # Ingredient codes are checked once ingredients are read (_check_narrowings).
+    t = _table(value, where, ("sources",), ("tags", "ingredients"))
+    tags = _codes(t, "tags", where, known=INGREDIENT_TAGS, what="ingredient tag")
+    ingredients = _texts(t, "ingredients", where, non_empty=False)
+    if not tags and not ingredients:
+        raise where.fail("tags", "name the tags or the ingredients it is stronger for.")
+    return Stronger(tags=tags, ingredients=ingredients, sources=_sources(t, where, refs))
 
 
 def _narrowing(value: object, where: _Where, refs: _Refs) -> Narrowing:
@@ -478,12 +493,16 @@ def _narrowing(value: object, where: _Where, refs: _Refs) -> Narrowing:
 
 def _check_narrowings(facts: Mapping[str, Fact], ingredients: Mapping[str, Ingredient]) -> None:
     for fact in facts.values():
-        if fact.narrowing is None:
-            continue
-        where = _Where("facts.toml", fact.code).at("narrowing").at("ingredients")
-        for index, code in enumerate(fact.narrowing.ingredients):
-            if code not in ingredients:
-                raise where.item(index).fail(None, f"'{code}' is not a known ingredient.")
+        named: list[tuple[str, tuple[str, ...]]] = []
+        if fact.narrowing is not None:
+            named.append(("narrowing", fact.narrowing.ingredients))
+        if fact.contraindication is not None and fact.contraindication.stronger is not None:
+            named.append(("contraindication.stronger", fact.contraindication.stronger.ingredients))
+        for path, codes in named:
+            where = _Where("facts.toml", fact.code).at(path).at("ingredients")
+            for index, code in enumerate(codes):
+                if code not in ingredients:
+                    raise where.item(index).fail(None, f"'{code}' is not a known ingredient.")
 
 
 def _caution(value: object, where: _Where, refs: _Refs) -> Caution:

@@ -76,6 +76,18 @@ class ContraindicationClass(StrEnum):
 
 
 @dataclass(frozen=True)
+class Stronger:
+    """Where §4 makes a relative class absolute for some ingredients ("absolute for
+    beta-agonist / xanthine cocktails"): those carrying one of ``tags`` or named in
+    ``ingredients``. The ingredients' labels often say only "caution", so a clinic may soften
+    it (the fact's setting)."""
+
+    tags: tuple[str, ...]
+    ingredients: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Contraindication:
     """How a patient fact weighs on any injection, whatever the cocktail (REFERENCE §4).
 
@@ -90,6 +102,7 @@ class Contraindication:
     sources: tuple[str, ...]
     disputed: bool = False
     elective_only: bool = False
+    stronger: Stronger | None = None
 
     @property
     def severity(self) -> Severity:

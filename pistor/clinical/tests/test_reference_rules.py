@@ -570,3 +570,48 @@ def test_every_finding_code_is_a_declared_kind(indication: str) -> None:
     assert screening.findings
     for finding in screening.findings:
         assert finding.kind in kinds, finding.code
+
+
+# ------------------------------------------------------------------ §4 "absolute for ..."
+
+STRONGER = sorted(
+    (fact.code, ingredient.code)
+    for fact in CAT.facts.values()
+    if fact.contraindication is not None and fact.contraindication.stronger is not None
+    for ingredient in CAT.ingredients.values()
+    if set(fact.contraindication.stronger.tags) & set(ingredient.tags)
+    or ingredient.code in fact.contraindication.stronger.ingredients
+)
+
+
+def test_heart_disease_and_seizures_are_stronger_for_the_cocktails_section_4_names() -> None:
+    facts = {f for f, _ in STRONGER}
+    assert {"cardiac-arrhythmia", "ischaemic-heart-disease", "heart-failure", "epilepsy"} <= facts
+    assert ("heart-failure", "aminophylline") in STRONGER
+    assert ("ischaemic-heart-disease", "isoproterenol") in STRONGER
+    assert ("epilepsy", "l-carnitine") in STRONGER and ("epilepsy", "caffeine") in STRONGER
+
+
+@pytest.mark.parametrize(("fact", "ingredient"), STRONGER)
+def test_a_relative_class_blocks_the_cocktails_it_is_absolute_for(
+    fact: str, ingredient: str
+) -> None:
+    patient = patient_with(fact)
+    alone = screen_ingredient(patient, ingredient, today=TODAY, catalog=CAT)
+    assert about(alone, fact, Severity.BLOCK), alone.findings
+    # and a vitamins-only cocktail only warns
+    assert not screen(patient, VITAMINS, today=TODAY, catalog=CAT).blocked
+
+
+def test_a_clinic_may_soften_the_stronger_class_but_not_a_label_block() -> None:
+    softer = ScreeningSettings(caution_severity={"heart-failure": Severity.WARN})
+    patient = patient_with("heart-failure")
+    assert not screen_ingredient(
+        patient, "aminophylline", today=TODAY, catalog=CAT, settings=softer
+    ).blocked
+    arrhythmia = patient_with("cardiac-arrhythmia")
+    lenient = ScreeningSettings(caution_severity={"cardiac-arrhythmia": Severity.WARN})
+    # isoproterenol's own label contraindication still blocks
+    assert screen_ingredient(
+        arrhythmia, "isoproterenol", today=TODAY, catalog=CAT, settings=lenient
+    ).blocked

@@ -172,7 +172,9 @@ def test_configurable_cautions_lists_each_disputed_fact_with_where_it_applies():
     expected = {c.fact for i in catalog.ingredients.values() for c in i.cautions if c.configurable}
     # and REFERENCE §4's disputed classes, which hold for any injection
     disputed = {
-        f.code for f in catalog.facts.values() if f.contraindication and f.contraindication.disputed
+        f.code
+        for f in catalog.facts.values()
+        if f.contraindication and (f.contraindication.disputed or f.contraindication.stronger)
     }
     assert {"bleeding-disorder", "active-cancer", "breastfeeding"} <= disputed
     assert set(by_fact) == expected | disputed
