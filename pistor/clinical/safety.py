@@ -626,12 +626,18 @@ def _stronger_rules(ctx: _Context, ingredient: Ingredient, label: str) -> list[F
             if severity is Severity.BLOCK
             else f"the clinic treats this as a {severity.value} for {label}."
         )
+        # The ingredient's own weaker caution is said here, not as a second finding.
+        detail = f" {_sentence(caution.message)}" if caution is not None else ""
         findings.append(
             Finding(
                 finding_code(FindingCode.CONTRAINDICATION, code, ingredient.code),
                 severity,
-                f"{ctx.phrase(code)}; {lead} {_sentence(rule.message)}",
-                (*ctx.patient_evidence(code), *stronger.sources),
+                f"{ctx.phrase(code)}; {lead} {_sentence(rule.message)}{detail}",
+                (
+                    *ctx.patient_evidence(code),
+                    *stronger.sources,
+                    *(caution.sources if caution is not None else ()),
+                ),
             )
         )
     return findings
@@ -756,8 +762,12 @@ def _ingredient_rules(
             )
         )
 
+    stronger = _stronger_rules(ctx, ingredient, label)
+    said = {f.code.split(":")[1] for f in stronger}
+    findings += stronger
+
     for caution in ingredient.cautions:
-        if caution.fact not in ctx.facts or caution.fact in allergic:
+        if caution.fact not in ctx.facts or caution.fact in allergic or caution.fact in said:
             continue
         if _folded_into_bleeding(ctx, caution):
             continue
@@ -778,8 +788,6 @@ def _ingredient_rules(
                 (*ctx.patient_evidence(caution.fact), *caution.sources),
             )
         )
-
-    findings += _stronger_rules(ctx, ingredient, label)
 
     for flag in ingredient.regulatory:
         if on_label and flag.code == "off-label":

@@ -615,3 +615,14 @@ def test_a_clinic_may_soften_the_stronger_class_but_not_a_label_block() -> None:
     assert screen_ingredient(
         arrhythmia, "isoproterenol", today=TODAY, catalog=CAT, settings=lenient
     ).blocked
+
+
+def test_the_stronger_class_and_the_ingredients_own_caution_are_said_once() -> None:
+    found = screen_ingredient(patient_with("epilepsy"), "aminophylline", today=TODAY, catalog=CAT)
+    assert finding_code(FindingCode.CAUTION, "epilepsy", "aminophylline") not in found.codes
+    block = next(
+        f
+        for f in found.findings
+        if f.code == finding_code(FindingCode.CONTRAINDICATION, "epilepsy", "aminophylline")
+    )
+    assert "Xanthines can provoke seizures" in block.message
