@@ -2,9 +2,12 @@
 
 The screen reads the catalog, not hard-coded drug lists: an ingredient's allergens, cautions,
 tags, regulatory flags and label limits decide what fires. Severities follow REFERENCE §3–§4:
-label contraindications, allergies, withdrawn products and label limits block; everything
-else warns so the practitioner weighs it and records why they went ahead. A block can never be
-overridden (see ``gates``). Each finding names the patient fact and the ingredient behind it.
+label contraindications, allergies, withdrawn products, label limits and the conditions §4
+classes absolute (for any injection, whatever the cocktail) block; §4's relative classes warn
+for any injection unless the catalog narrows them, with a source, to named ingredients;
+everything else warns so the practitioner weighs it and records why they went ahead. A block
+can never be overridden (see ``gates``). Each finding names the patient fact and the
+ingredient behind it, and cites only the sources behind that rule.
 """
 
 from __future__ import annotations
