@@ -626,3 +626,31 @@ def test_the_stronger_class_and_the_ingredients_own_caution_are_said_once() -> N
         if f.code == finding_code(FindingCode.CONTRAINDICATION, "epilepsy", "aminophylline")
     )
     assert "Xanthines can provoke seizures" in block.message
+
+
+# REFERENCE §3/§4 and the §7.4 checklist: the allergies each ingredient carries.
+ALLERGY_ROWS = {
+    "soy": {"phosphatidylcholine"},
+    "peanut": {"phosphatidylcholine"},
+    "legume": {"phosphatidylcholine"},
+    "birch-pollen": {"phosphatidylcholine"},
+    "bee-venom": {"hyaluronidase"},
+    "wasp-venom": {"hyaluronidase"},
+    "amide-local-anaesthetic": {"lidocaine"},
+    "ester-local-anaesthetic": {"procaine"},
+    "asteraceae": {"artichoke"},
+    "xanthine": {"aminophylline", "caffeine", "pentoxifylline"},
+    "ethylenediamine": {"aminophylline"},
+}
+
+
+@pytest.mark.parametrize("allergen", sorted(ALLERGY_ROWS))
+def test_each_listed_allergy_blocks_its_ingredients_given_on_their_own(allergen: str) -> None:
+    carriers = {i.code for i in CAT.ingredients.values() if allergen in i.allergens}
+    assert ALLERGY_ROWS[allergen] <= carriers
+    patient = replace(ADULT, allergens=frozenset({allergen}))
+    for ingredient in carriers:
+        found = screen_ingredient(patient, ingredient, today=TODAY, catalog=CAT)
+        assert about(found, allergen, Severity.BLOCK), (allergen, ingredient)
+    # and an unrelated vitamins-only cocktail is not blocked by it
+    assert not screen(patient, VITAMINS, today=TODAY, catalog=CAT).blocked
