@@ -728,6 +728,46 @@ BROKEN = [
         "protocols.toml::prp-hair::indications[1]",
         id="protocol and indication disagree",
     ),
+    pytest.param(
+        _delete(["facts.toml", "diabetes", "contraindication"]),
+        "facts.toml::diabetes::contraindication",
+        id="condition without a REFERENCE §4 class",
+    ),
+    pytest.param(
+        _set(["facts.toml", "diabetes", "narrowing"], {"ingredients": ["x"], "sources": ["S43"]}),
+        "facts.toml::diabetes::narrowing",
+        id="both a class and a narrowing",
+    ),
+    pytest.param(
+        _set(["facts.toml", "gallstones", "narrowing", "ingredients"], ["artichoke", "kale"]),
+        "facts.toml::gallstones::narrowing.ingredients[1]",
+        id="narrowed to an unknown ingredient",
+    ),
+    pytest.param(
+        _set(["facts.toml", "gallstones", "narrowing", "sources"], []),
+        "facts.toml::gallstones::narrowing.sources",
+        id="narrowing without a source",
+    ),
+    pytest.param(
+        _set(["facts.toml", "diabetes", "contraindication", "class"], "sometimes"),
+        "facts.toml::diabetes::contraindication.class",
+        id="class that does not exist",
+    ),
+    pytest.param(
+        _set(["facts.toml", "soy", "contraindication"], {"class": "absolute"}),
+        "facts.toml::soy::contraindication",
+        id="allergen with a class of its own",
+    ),
+    pytest.param(
+        _set(["facts.toml", "insulin", "older_than"], 55),
+        "facts.toml::insulin::older_than",
+        id="medicine derived from the age",
+    ),
+    pytest.param(
+        _set(["products.toml", "kybella", "no_mixing_sources"], ["S999"]),
+        "products.toml::kybella::no_mixing_sources[0]",
+        id="no-mixing label without a known source",
+    ),
 ]
 
 
