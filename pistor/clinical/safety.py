@@ -501,7 +501,8 @@ def _patient_rules(ctx: _Context, indication: Indication) -> list[Finding]:
                     (*ctx.patient_evidence(PREGNANCY), "S53a"),
                 )
             )
-    nursing = ctx.catalog.facts[BREASTFEEDING].contraindication
+    nursing_fact = ctx.catalog.facts.get(BREASTFEEDING)
+    nursing = nursing_fact.contraindication if nursing_fact is not None else None
     if BREASTFEEDING in ctx.facts and nursing is not None:
         severity = _contraindication_severity(ctx, BREASTFEEDING, nursing, indication)
         if indication.cosmetic:
@@ -565,6 +566,11 @@ def _contraindication_severity(
     return severity
 
 
+_AS_SEVERITY = {
+    Severity.BLOCK: "a reason not to inject",
+    Severity.WARN: "a warning to weigh",
+    Severity.INFO: "a note",
+}
 _CLASS_LEAD = {
     ContraindicationClass.ABSOLUTE: "this rules out injections of any kind.",
     ContraindicationClass.DEFER: "no injection until it has passed.",
@@ -591,7 +597,7 @@ def _contraindication_rules(ctx: _Context, indication: Indication) -> list[Findi
             continue
         lead = _CLASS_LEAD[rule.klass]
         if severity is not rule.severity:
-            lead = f"the clinic treats this as a {severity.value}."
+            lead = f"this clinic treats it as {_AS_SEVERITY[severity]}."
         findings.append(
             Finding(
                 finding_code(FindingCode.CONTRAINDICATION, code),
@@ -627,7 +633,7 @@ def _stronger_rules(ctx: _Context, ingredient: Ingredient, label: str) -> list[F
         lead = (
             f"{label} must not be injected."
             if severity is Severity.BLOCK
-            else f"the clinic treats this as a {severity.value} for {label}."
+            else f"this clinic treats it as {_AS_SEVERITY[severity]} for {label}."
         )
         # The ingredient's own weaker caution is said here, not as a second finding.
         detail = f" {_sentence(caution.message)}" if caution is not None else ""
