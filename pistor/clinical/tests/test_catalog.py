@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -104,11 +103,10 @@ def _entries_with_sources(catalog: Catalog) -> Iterator[tuple[str, tuple[str, ..
 # ----------------------------------------------------------------------------- loading
 
 
-def test_catalog_loads_quickly_and_is_cached(catalog: Catalog) -> None:
-    started = time.perf_counter()
+def test_catalog_reloads_equal_and_is_cached(catalog: Catalog) -> None:
+    # No time bound here: timing belongs in benchmarks (CONTRIBUTING), and on a shared
+    # two-core machine a loaded CPU made a one-second bound fail.
     fresh = load_catalog_from(DATA_DIR)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0  # a generous sanity bound; it normally takes a few milliseconds
     assert fresh == catalog
     assert load_catalog() is catalog
 
