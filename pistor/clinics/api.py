@@ -25,7 +25,7 @@ router = Router(tags=["clinic"])
 
 
 class CautionUseOut(Schema):
-    ingredient: str = Field(..., description="Ingredient code.")
+    ingredient: str = Field(..., description="Ingredient code; empty for any injection.")
     ingredient_name: str
     severity: str = Field(..., description="The catalog's severity: block, warn or info.")
     message: str

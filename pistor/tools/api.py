@@ -56,6 +56,21 @@ class QuantityIn(Schema):
     unit: str = Field(..., max_length=20, description="mL, uL, mg, mcg, mm, mg/mL, %, ...")
 
 
+class CocktailLineIn(Schema):
+    code: str = Field(..., max_length=100, description="An ingredient or product code.")
+    volume: QuantityIn | None = None
+    concentration: QuantityIn | None = None
+    amount: QuantityIn | None = Field(None, description="The mass, for an ingredient.")
+
+
+class EarlierSessionIn(Schema):
+    """A session the patient has already had, for label intervals and session counts."""
+
+    date: PlainDate
+    protocol: str | None = Field(None, max_length=100)
+    ingredients: list[CocktailLineIn] = Field(..., max_length=services.MAX_COCKTAIL_LINES)
+
+
 class PatientIn(Schema):
     """The patient's facts as catalog codes; with ``patient_id`` the registry's win."""
 
@@ -69,6 +84,11 @@ class PatientIn(Schema):
     medications: list[str] = Field(default_factory=list, max_length=100)
     allergens: list[str] = Field(default_factory=list, max_length=100)
     fitzpatrick: int | None = Field(None, description="Fitzpatrick skin type, 1 to 6.")
+    earlier_sessions: list[EarlierSessionIn] = Field(
+        default_factory=list,
+        max_length=services.MAX_EARLIER_SESSIONS,
+        description="Sessions already given: the screen checks label intervals and counts.",
+    )
 
 
 class NeedleIn(Schema):
@@ -83,13 +103,6 @@ class AreaIn(Schema):
     needle: NeedleIn | None = None
     injections: int | None = None
     volume_per_injection: QuantityIn | None = None
-
-
-class CocktailLineIn(Schema):
-    code: str = Field(..., max_length=100, description="An ingredient or product code.")
-    volume: QuantityIn | None = None
-    concentration: QuantityIn | None = None
-    amount: QuantityIn | None = Field(None, description="The mass, for an ingredient.")
 
 
 class ProposalIn(Schema):

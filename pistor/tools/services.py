@@ -41,6 +41,7 @@ from pistor.clinical.findings import Finding
 from pistor.clinical.protocols import PlannedSession, check_adherence, plan_course, replan
 from pistor.clinical.safety import (
     AreaPlan,
+    EarlierSession,
     PatientFacts,
     Screening,
     TreatmentProposal,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 MAX_AREAS = 12
 MAX_COCKTAIL_LINES = 12
 MAX_DONE_DATES = 100
+MAX_EARLIER_SESSIONS = 50
 SCREEN_EVENT = "clinical.screen_run"
 
 __all__ = [
@@ -274,7 +276,32 @@ def patient_facts_from(
         medications=_codes(data.get("medications"), "patient.medications"),
         allergens=_codes(data.get("allergens"), "patient.allergens"),
         fitzpatrick=fitzpatrick,
+        earlier_sessions=_earlier_sessions(data.get("earlier_sessions")),
     )
+
+
+def _earlier_sessions(value: Any) -> tuple[EarlierSession, ...]:
+    """Sessions already given, so the screen checks label intervals and session counts."""
+    field = "patient.earlier_sessions"
+    sessions = []
+    for index, row in enumerate(_rows(value, field, MAX_EARLIER_SESSIONS)):
+        where = f"{field}[{index}]"
+        day = _date(row.get("date"), f"{where}.date", label="Session date")
+        if day is None:
+            raise ClinicalDataError(
+                f"Earlier session {index + 1}: give its date.", field=f"{where}.date"
+            )
+        rows = _rows(row.get("ingredients"), f"{where}.ingredients", MAX_COCKTAIL_LINES)
+        sessions.append(
+            EarlierSession(
+                date=day,
+                ingredients=tuple(
+                    _line(line, i, prefix=f"{where}.ingredients") for i, line in enumerate(rows)
+                ),
+                protocol=_text(row.get("protocol"), f"{where}.protocol", max_length=100),
+            )
+        )
+    return tuple(sessions)
 
 
 def _area(row: Mapping[str, Any], index: int) -> AreaPlan:
@@ -316,8 +343,8 @@ def _area(row: Mapping[str, Any], index: int) -> AreaPlan:
     )
 
 
-def _line(row: Mapping[str, Any], index: int) -> CocktailLine:
-    where = f"cocktail[{index}]"
+def _line(row: Mapping[str, Any], index: int, *, prefix: str = "cocktail") -> CocktailLine:
+    where = f"{prefix}[{index}]"
     code = _text(row.get("code"), f"{where}.code", max_length=100)
     if code is None:
         raise ClinicalDataError(

@@ -170,7 +170,17 @@ def test_configurable_cautions_lists_each_disputed_fact_with_where_it_applies():
     rows = configurable_cautions(catalog)
     by_fact = {row.fact: row for row in rows}
     expected = {c.fact for i in catalog.ingredients.values() for c in i.cautions if c.configurable}
-    assert set(by_fact) == expected
+    # and REFERENCE §4's disputed classes, which hold for any injection
+    disputed = {
+        f.code
+        for f in catalog.facts.values()
+        if f.contraindication and (f.contraindication.disputed or f.contraindication.stronger)
+    }
+    assert {"bleeding-disorder", "active-cancer", "breastfeeding"} <= disputed
+    assert set(by_fact) == expected | disputed
+    bleeding = by_fact["bleeding-disorder"]
+    assert bleeding.uses[0].ingredient == "" and bleeding.uses[0].ingredient_name == "Any injection"
+    assert bleeding.default_severities[0] is Severity.BLOCK
     assert "porphyria" not in by_fact  # a label contraindication is never offered
     assert [r.name.lower() for r in rows] == sorted(r.name.lower() for r in rows)
 
