@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 
 from pistor.core.errors import NotFound
 from pistor.patients.models import Patient
@@ -24,6 +25,8 @@ MAX_OFFSET = 10_000
 #: ("more than 10,000"), so counting costs the same at 20,000 patients and at 2 million.
 COUNT_LIMIT = 10_000
 MAX_ID = 2**63 - 1
+#: Up to this many matches, the page is sorted from the matches, not read in index order.
+_SORT_IN_MEMORY_BELOW = 2_000
 # The FTS5 trigram table of pistor.patients.search_index; the match string is a parameter.
 _FTS_MATCH = "SELECT rowid FROM patients_patient_fts WHERE patients_patient_fts MATCH %s"
 #: How many same-birthday patients the duplicate check reads at most.
@@ -87,7 +90,14 @@ def patient_list(
     total = qs.order_by()[: COUNT_LIMIT + 1].count()
     if total == 0 or offset >= total:
         return [], total
-    rows = list(qs.order_by("sort_name", "pk")[offset : offset + limit])
+    if total <= _SORT_IN_MEMORY_BELOW:
+        # Few matches: sort them, rather than walk the clinic's whole name index in order
+        # testing each row against the search (which SQLite's planner otherwise prefers).
+        # Lower() of the already lower-case column keeps the order and hides the index.
+        ordering: list[Any] = [Lower("sort_name"), "pk"]
+    else:
+        ordering = ["sort_name", "pk"]
+    rows = list(qs.order_by(*ordering)[offset : offset + limit])
     return rows, total
 
 
