@@ -5,9 +5,10 @@ Case, accents and punctuation are dropped on both sides, so "jose" finds "José"
 "+44 (0)7700-900123" by its digits.
 
 Terms of three characters or more are substring matches served by an index (a trigram
-GIN index on PostgreSQL, an FTS5 trigram table on SQLite; see migration 0003). A shorter
-term cannot use a trigram index, so it matches the start of a word instead: "li" finds
-"Li Wei" and "Lina", not "Aline" — what someone typing two letters of a name means.
+GIN index on PostgreSQL, an FTS5 trigram table on SQLite; see ``search_index``). A shorter
+term matches the start of a word instead: "li" finds "Li Wei" and "Lina", not "Aline" —
+what someone typing two letters of a name means. The stored column starts with a space, so
+"a word starting with li" is the substring " li": three characters, served by the same index.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 #: Terms shorter than this match word starts; longer ones match anywhere (trigram index).
 MIN_SUBSTRING_TERM = 3
+SEARCH_COLUMN_LENGTH = 1000
 _NON_DIGIT = re.compile(r"\D")
 _PHONE_LIKE_DIGITS = 8
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
@@ -45,10 +47,16 @@ def digits(text: str) -> str:
 
 
 def build_search_text(parts: Iterable[str], phones: Iterable[str] = ()) -> str:
-    """The stored search column: normalised words, then each phone number's digits."""
+    """Normalised words, then each phone number's digits, single-spaced."""
     words = [normalise(p) for p in parts if p]
     words += [d for d in (digits(p) for p in phones if p) if d]
     return " ".join(w for w in words if w)
+
+
+def build_search_column(parts: Iterable[str], phones: Iterable[str] = ()) -> str:
+    """The stored search column: a space before every word (the first included), so a
+    word start is a substring the trigram index can serve (see the module docstring)."""
+    return (" " + build_search_text(parts, phones))[:SEARCH_COLUMN_LENGTH]
 
 
 def parse_date(token: str) -> dt.date | None:

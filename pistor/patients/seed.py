@@ -15,7 +15,7 @@ from django.db import connection
 from pistor.demo.seed import SeedContext, seed_generator
 from pistor.patients.constants import Sex
 from pistor.patients.models import Patient, PatientNumberSequence
-from pistor.patients.search import digits, normalise
+from pistor.patients.search import SEARCH_COLUMN_LENGTH, digits, normalise
 from pistor.patients.search_index import search_index_paused
 from pistor.patients.services import format_record_number
 
@@ -194,7 +194,7 @@ class _PatientWriter:
         archived = rng.random() < 0.02
         record_number = format_record_number(n)
         phone = _phone(rng, n * 7919 + index)
-        # build_search_text([given, family, record number, email], phones=[phone]).
+        # build_search_column([given, family, record number, email], phones=[phone]).
         words = [norm(given), norm(family), normalise(record_number)]
         if email:
             words.append(normalise(email))
@@ -214,7 +214,7 @@ class _PatientWriter:
             "fitzpatrick_type": rng.choices(_SKIN_TYPES, _FITZPATRICK_WEIGHTS)[0],
             "archived_at": self.stamp if archived else None,
             "archive_reason": "Moved away (seeded record)." if archived else "",
-            "search_text": " ".join(w for w in words if w)[:1000],
+            "search_text": (" " + " ".join(w for w in words if w))[:SEARCH_COLUMN_LENGTH],
             "sort_name": " ".join(w for w in (norm(family), norm(given)) if w)[:300],
             "created_at": self.stamp,
             "updated_at": self.stamp,

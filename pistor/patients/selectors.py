@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
@@ -22,11 +22,9 @@ MAX_PAGE_SIZE = 200
 #: and an OFFSET that deep makes the database walk every row it skips.
 MAX_OFFSET = 10_000
 #: Totals are counted exactly up to here; a larger total is reported as COUNT_LIMIT + 1
-#: ("more than 10,000"), so counting costs the same at 20,000 patients and at 2 million.
-COUNT_LIMIT = 10_000
+#: ("more than 1,000"), so counting costs the same at 20,000 patients and at 2 million.
+COUNT_LIMIT = 1_000
 MAX_ID = 2**63 - 1
-#: Up to this many matches, the page is sorted from the matches, not read in index order.
-_SORT_IN_MEMORY_BELOW = 2_000
 # The FTS5 trigram table of pistor.patients.search_index; the match string is a parameter.
 _FTS_MATCH = "SELECT rowid FROM patients_patient_fts WHERE patients_patient_fts MATCH %s"
 #: How many same-birthday patients the duplicate check reads at most.
@@ -62,9 +60,12 @@ def patient_search(
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     terms, dates = split_query(query or "")
-    qs = _match_substrings(qs, [t for t in terms if len(t) >= MIN_SUBSTRING_TERM])
-    for term in (t for t in terms if len(t) < MIN_SUBSTRING_TERM):
-        qs = qs.filter(Q(search_text__startswith=term) | Q(search_text__contains=" " + term))
+    # The stored text starts each word with a space: " li" is "a word starting with li".
+    substrings = [t if len(t) >= MIN_SUBSTRING_TERM else " " + t for t in terms]
+    qs = _match_substrings(qs, [t for t in substrings if len(t) >= MIN_SUBSTRING_TERM])
+    for term in (t for t in substrings if len(t) < MIN_SUBSTRING_TERM):
+        # One letter: too short for any trigram index; a scan, bounded by the count cap.
+        qs = qs.filter(search_text__contains=term)
     for when in dates:
         qs = qs.filter(date_of_birth=when)
     return qs
@@ -88,14 +89,15 @@ def patient_list(
     offset = max(0, min(int(offset), MAX_OFFSET))
     qs = patient_search(clinic=clinic, query=query, include_archived=include_archived)
     total = qs.order_by()[: COUNT_LIMIT + 1].count()
-    if total == 0 or offset >= total:
+    if total == 0 or (total <= COUNT_LIMIT and offset >= total):
         return [], total
-    if total <= _SORT_IN_MEMORY_BELOW:
+    if total <= COUNT_LIMIT:
         # Few matches: sort them, rather than walk the clinic's whole name index in order
         # testing each row against the search (which SQLite's planner otherwise prefers).
         # Lower() of the already lower-case column keeps the order and hides the index.
         ordering: list[Any] = [Lower("sort_name"), "pk"]
     else:
+        # Many matches: reading the name index in order finds a page of them quickly.
         ordering = ["sort_name", "pk"]
     rows = list(qs.order_by(*ordering)[offset : offset + limit])
     return rows, total

@@ -17,7 +17,7 @@ from pistor.audit.services import audit_record
 from pistor.core.errors import Conflict, ValidationFailed, validation_error_from_django
 from pistor.patients.constants import MAX_AGE_YEARS, RECORD_NUMBER_DIGITS, RECORD_NUMBER_PREFIX
 from pistor.patients.models import Patient, PatientNumberSequence
-from pistor.patients.search import build_search_text
+from pistor.patients.search import build_search_column, build_search_text
 from pistor.patients.selectors import patient_possible_duplicates
 
 if TYPE_CHECKING:
@@ -166,10 +166,10 @@ def _snapshot(patient: Patient, names: tuple[str, ...] | list[str] = EDITABLE_FI
 
 def refresh_search_text(patient: Patient) -> None:
     """Recompute the normalised search and sort columns from the fields they are built from."""
-    patient.search_text = build_search_text(
+    patient.search_text = build_search_column(
         [patient.given_name, patient.family_name, patient.record_number, patient.email],
         phones=[patient.phone],
-    )[:1000]
+    )
     patient.sort_name = build_search_text([patient.family_name, patient.given_name])[:300]
 
 

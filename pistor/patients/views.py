@@ -80,7 +80,8 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
         where="search" if is_live_search else "page",
     )
     shown_to = (page - 1) * PAGE_SIZE + len(patients)
-    has_next = shown_to < total and page * PAGE_SIZE <= MAX_OFFSET
+    more = shown_to < total or (total > COUNT_LIMIT and len(patients) == PAGE_SIZE)
+    has_next = more and page * PAGE_SIZE <= MAX_OFFSET
     context = {
         "form": form,
         "query": query,

@@ -6,7 +6,7 @@ on PostgreSQL, an FTS5 trigram table kept in step by triggers on SQLite.
 
 from django.db import migrations
 
-from pistor.patients.search import build_search_text
+from pistor.patients.search import build_search_column, build_search_text
 
 
 def refill_search_columns(apps, schema_editor):
@@ -15,10 +15,10 @@ def refill_search_columns(apps, schema_editor):
     fields = ("pk", "given_name", "family_name", "record_number", "email", "phone")
     for patient in Patient.objects.only(*fields).iterator():
         Patient.objects.filter(pk=patient.pk).update(
-            search_text=build_search_text(
+            search_text=build_search_column(
                 [patient.given_name, patient.family_name, patient.record_number, patient.email],
                 phones=[patient.phone],
-            )[:1000],
+            ),
             sort_name=build_search_text([patient.family_name, patient.given_name])[:300],
         )
 
