@@ -123,7 +123,10 @@ def _print_report(backend: str, result: dict[str, Any]) -> None:
             f"{sum(sizes):,} rows: median {statistics.median(again.values()):.2f} ms per search"
         )
     for size, rate in result["seed_rates"].items():
-        print(f"  seeding {int(size):,} patients: {rate['seconds']:.1f} s, {rate['rate']:,.0f}/s")
+        print(
+            f"  seeding {int(size):,} patients: {rate['seconds']:.1f} s, {rate['rate']:,.0f}/s "
+            f"(CPU {rate['cpu']:.1f} s: {int(size) / rate['cpu']:,.0f}/s of CPU)"
+        )
     if result.get("plan"):
         print(f"  EXPLAIN ANALYZE of the name search's page at {sizes[-1]:,} patients:")
         for line in result["plan"].splitlines():
@@ -185,6 +188,7 @@ def child(backend: str, sizes: list[int], repeats: int) -> None:
         result["seed_rates"][str(size)] = {
             "seconds": report.seconds,
             "rate": size / report.seconds,
+            "cpu": report.cpu_seconds,
         }
         clinic = report.clinics[0]
         clinics.append(clinic)
@@ -220,10 +224,11 @@ def main() -> None:
         child(args.child, sizes, args.repeats)
         return
     import platform
+    import sqlite3
 
     print(
-        f"Patient search benchmark: Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        f"Patient search benchmark: Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     for backend in args.backends.split(","):
         started = time.perf_counter()

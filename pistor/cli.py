@@ -229,7 +229,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     made = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
     print(
         f"Seeded {len(report.clinics)} clinic(s) ({', '.join(c.slug for c in report.clinics)}): "
-        f"{made} in {report.seconds:.1f} s ({rate:,.0f} patients/s)."
+        f"{made} in {report.seconds:.1f} s ({rate:,.0f} patients/s; "
+        f"{report.cpu_seconds:.1f} s of CPU)."
     )
     return 0
 
