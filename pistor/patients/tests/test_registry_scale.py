@@ -195,6 +195,16 @@ def test_registering_a_patient_takes_at_most_12_statements(clinic, practitioner)
     assert not any('"record_number" =' in sql for sql in statements)
 
 
+def test_the_registration_page_does_not_recheck_constraints_in_sql(client, clinic, practitioner):
+    staff = signed_in_client(client, practitioner)
+    form = {"given_name": "Aoife", "family_name": "Byrne", "date_of_birth": "1990-01-02"}
+    form |= {"sex": "female", "fitzpatrick_type": "2", "confirm_not_duplicate": "False"}
+    with CaptureQueriesContext(connection) as captured:
+        response = staff.post(reverse("patients:create"), form)
+    assert response.status_code == 302
+    assert not [q["sql"] for q in captured.captured_queries if '"_check"' in q["sql"]]
+
+
 def test_the_first_patient_of_a_clinic_creates_its_counter(clinic, other_clinic, practitioner):
     assert patient_create(clinic=clinic, actor=practitioner, **NEW).record_number == "P-000001"
     again = patient_create(clinic=clinic, actor=practitioner, confirm_not_duplicate=True, **NEW)
