@@ -62,12 +62,18 @@ def patient_search(
     terms, dates = split_query(query or "")
     # The stored text starts each word with a space: " li" is "a word starting with li".
     substrings = [t if len(t) >= MIN_SUBSTRING_TERM else " " + t for t in terms]
+    for when in dates:
+        qs = qs.filter(date_of_birth=when)
+    if dates:
+        # A date of birth narrows a clinic to a handful of rows through its own index;
+        # testing those few beats intersecting with every name the trigram index holds.
+        for term in substrings:
+            qs = qs.filter(search_text__contains=term)
+        return qs
     qs = _match_substrings(qs, [t for t in substrings if len(t) >= MIN_SUBSTRING_TERM])
     for term in (t for t in substrings if len(t) < MIN_SUBSTRING_TERM):
         # One letter: too short for any trigram index; a scan, bounded by the count cap.
         qs = qs.filter(search_text__contains=term)
-    for when in dates:
-        qs = qs.filter(date_of_birth=when)
     return qs
 
 
