@@ -84,6 +84,11 @@ def create_search_index(connection: Any) -> None:
                 cursor.execute(sql)
             cursor.execute(SQLITE_REBUILD)
         elif connection.vendor == "postgresql":
+            # Look first: PostgreSQL refuses even CREATE INDEX IF NOT EXISTS on a table
+            # with pending trigger events (rows written earlier in the same transaction).
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [PG_INDEX])
+            if cursor.fetchone():
+                return
             for sql in POSTGRES_CREATE:
                 cursor.execute(sql)
 
