@@ -210,6 +210,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- pistor seed ---------------------------------------------------------------------
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    _django_setup()
+    from pistor.demo.seed import seed_database
+
+    pending = _unapplied_migrations()
+    if pending:
+        raise CommandError(
+            f"The database needs {pending} migration(s) first: run 'pistor migrate', then seed."
+        )
+    report = seed_database(
+        clinics=args.clinics, patients=args.patients, seed=args.seed, force=args.force
+    )
+    rate = report.patients / report.seconds if report.seconds else 0.0
+    made = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
+    print(
+        f"Seeded {len(report.clinics)} clinic(s) ({', '.join(c.slug for c in report.clinics)}): "
+        f"{made} in {report.seconds:.1f} s ({rate:,.0f} patients/s; "
+        f"{report.cpu_seconds:.1f} s of CPU)."
+    )
+    return 0
+
+
 # --- pistor createclinic --------------------------------------------------------------
 
 
@@ -426,6 +451,23 @@ def _workers(value: str) -> int:
     return count
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return number
+
+
+def _positive_count(value: str) -> int:
+    number = _count(value)
+    if number == 0:
+        raise argparse.ArgumentTypeError("choose at least 1")
+    return number
+
+
 def _bind(value: str) -> str:
     host, sep, port = value.rpartition(":")
     if not sep or not host:
@@ -552,6 +594,25 @@ def build_parser() -> argparse.ArgumentParser:
         "intact; prints each broken event and exits 1 otherwise.",
     )
     verify.set_defaults(handler=cmd_audit_verify)
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill a database with made-up clinics and patients (benchmarks, load tests)",
+        description="Make N clinics (slugs seed-SEED-1, seed-SEED-2, ...) with N patients "
+        "each, the same every time for the same --seed. Refuses a database that holds "
+        "clinics not made by 'pistor seed' unless --force, and refuses a --seed already used.",
+    )
+    seed.add_argument("--clinics", type=_positive_count, default=1, help="clinics (default 1)")
+    seed.add_argument(
+        "--patients", type=_count, default=1_000, help="patients in each clinic (default 1000)"
+    )
+    seed.add_argument("--seed", type=_count, default=1, help="random seed (default 1)")
+    seed.add_argument(
+        "--force",
+        action="store_true",
+        help="seed even though the database holds clinics not made by 'pistor seed'",
+    )
+    seed.set_defaults(handler=cmd_seed)
 
     manage = commands.add_parser(
         "manage",

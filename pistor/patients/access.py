@@ -6,7 +6,8 @@ can answer "who looked at this record?" (a data-protection duty, not a nicety).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from django.http import HttpRequest
 
@@ -61,3 +62,42 @@ def patient_get_for_user(
         after={"action": str(action)},
     )
     return patient
+
+
+#: Most record ids one list event names; a page is at most 200 (MAX_PAGE_SIZE) anyway.
+_LISTED_IDS_LIMIT = 200
+
+
+def patients_listed(
+    *,
+    request_or_user: HttpRequest | Any,
+    clinic: Clinic,
+    query: str,
+    include_archived: bool,
+    patients: Sequence[Patient],
+    where: Literal["page", "search", "api"],
+) -> None:
+    """Record that a list or search showed these patients: reading a list is reading records.
+
+    One "patient.list_viewed" event per list shown, naming who asked, what they typed and
+    which records came back (ids and record numbers), so "who saw this patient?" includes
+    everyone who saw them in a result list. The caller has already checked the role.
+    """
+    user: Any = (
+        request_or_user.user if isinstance(request_or_user, HttpRequest) else request_or_user
+    )
+    shown = list(patients)[:_LISTED_IDS_LIMIT]
+    audit_record(
+        clinic=clinic,
+        actor=user,
+        event_type="patient.list_viewed",
+        subject_type="patient",
+        subject_id="",
+        after={
+            "where": where,
+            "query": query,
+            "include_archived": include_archived,
+            "patient_ids": [p.pk for p in shown],
+            "record_numbers": [p.record_number for p in shown],
+        },
+    )

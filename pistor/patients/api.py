@@ -9,18 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from pistor.api.auth import api_caller, require
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
+from pistor.api.auth import allow, api_caller
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ErrorOut, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
-from pistor.patients.access import patient_get_for_user
+from pistor.patients.access import patient_get_for_user, patients_listed
 from pistor.patients.constants import Sex
 from pistor.patients.models import Patient
-from pistor.patients.selectors import MAX_PAGE_SIZE, patient_list
+from pistor.patients.selectors import COUNT_LIMIT, MAX_OFFSET, MAX_PAGE_SIZE, patient_list
 from pistor.patients.services import patient_archive, patient_create, patient_update
 
 router = Router(tags=["patients"])
@@ -51,6 +51,11 @@ class PatientIn(_In):
     gp_contact: CleanStr = Field("", max_length=2000)
     fitzpatrick_type: int | None = Field(None, ge=1, le=6, description="Skin phototype 1–6.")
     notes: CleanStr = Field("", max_length=5000)
+    confirm_not_duplicate: bool = Field(
+        False,
+        description="Register even though a patient with the same names and date of birth "
+        "exists (the 409 lists them). Send true only once you know it is another person.",
+    )
 
 
 class PatientPatch(_In):
@@ -104,9 +109,39 @@ class PatientOut(Schema):
     updated_at: dt.datetime
 
 
+class PatientSummaryOut(Schema):
+    """What a list shows; the full record (contacts, GP, notes) is read one patient at a
+    time from ``GET /patients/{id}``, which records that it was opened."""
+
+    id: int
+    record_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    is_archived: bool
+
+
+class DuplicateCandidateOut(Schema):
+    record_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+
+
+class PossibleDuplicateOut(Schema):
+    message: str
+    extra: dict[str, list[DuplicateCandidateOut]] = Field(
+        ..., description='{"candidates": [...]}: the patients the new one may duplicate.'
+    )
+
+
 class PatientPage(Schema):
-    items: list[PatientOut]
-    total: int = Field(..., description="How many patients match, across all pages.")
+    items: list[PatientSummaryOut]
+    total: int = Field(
+        ...,
+        description=f"How many patients match, across all pages: exact up to {COUNT_LIMIT}; "
+        f"{COUNT_LIMIT + 1} means more than {COUNT_LIMIT} (narrow the search).",
+    )
     limit: int
     offset: int
 
@@ -120,7 +155,12 @@ class PatientListQuery(Schema):
     )
     include_archived: bool = False
     limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(0, ge=0, le=2**31 - 1)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+def _no_store(response: HttpResponse) -> None:
+    # Patient data must not be kept by browsers or proxies (issue 6 §7).
+    response["Cache-Control"] = "no-store"
 
 
 def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
@@ -131,9 +171,19 @@ def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
     )
 
 
-@router.get("", response={200: PatientPage, **ERROR_RESPONSES}, summary="Find patients")
-def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dict[str, Any]:
-    caller = require(request, Action.PATIENT_VIEW, doing="look up patients")
+@router.get(
+    "",
+    response={200: PatientPage, **ERROR_RESPONSES},
+    summary="Find patients",
+    description="Summary fields only, archived patients left out unless asked for. The "
+    "search is recorded in the audit trail with the records it returned.",
+    auth=allow(Action.PATIENT_VIEW, doing="look up patients"),
+)
+def list_patients(
+    request: HttpRequest, response: HttpResponse, filters: Query[PatientListQuery]
+) -> dict[str, Any]:
+    caller = api_caller(request)
+    _no_store(response)
     items, total = patient_list(
         clinic=caller.clinic,
         query=filters.q,
@@ -141,21 +191,47 @@ def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dic
         limit=filters.limit,
         offset=filters.offset,
     )
+    patients_listed(
+        request_or_user=request,
+        clinic=caller.clinic,
+        query=filters.q,
+        include_archived=filters.include_archived,
+        patients=items,
+        where="api",
+    )
     return {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
 
 
-@router.post("", response={201: PatientOut, **ERROR_RESPONSES}, summary="Register a patient")
-def create_patient(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
-    caller = require(request, Action.PATIENT_CREATE, doing="register patients")
+@router.post(
+    "",
+    response={
+        201: PatientOut,
+        409: PossibleDuplicateOut,
+        frozenset({400, 401, 403, 404, 422}): ErrorOut,
+    },
+    summary="Register a patient",
+    description="Answers 409 with the possible duplicates (record number, names, date of "
+    "birth) when a patient with the same names and date of birth exists, unless "
+    "`confirm_not_duplicate` is true.",
+    auth=allow(Action.PATIENT_CREATE, doing="register patients"),
+)
+def create_patient(
+    request: HttpRequest, response: HttpResponse, payload: PatientIn
+) -> Status[Patient]:
+    caller = api_caller(request)
+    _no_store(response)
     patient = patient_create(clinic=caller.clinic, actor=caller.user, **payload.model_dump())
     return Status(201, patient)
 
 
 @router.get(
-    "/{patient_id}", response={200: PatientOut, **ERROR_RESPONSES}, summary="Open a patient"
+    "/{patient_id}",
+    response={200: PatientOut, **ERROR_RESPONSES},
+    summary="Open a patient",
+    auth=allow(Action.PATIENT_VIEW, doing="open patient records"),
 )
-def get_patient(request: HttpRequest, patient_id: int) -> Patient:
-    require(request, Action.PATIENT_VIEW, doing="open patient records")
+def get_patient(request: HttpRequest, response: HttpResponse, patient_id: int) -> Patient:
+    _no_store(response)
     return _patient(request, patient_id, Action.PATIENT_VIEW)
 
 
@@ -163,9 +239,13 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
     "/{patient_id}",
     response={200: PatientOut, **ERROR_RESPONSES},
     summary="Correct a patient's details",
+    auth=allow(Action.PATIENT_EDIT, doing="change patient details"),
 )
-def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
-    caller = require(request, Action.PATIENT_EDIT, doing="change patient details")
+def update_patient(
+    request: HttpRequest, response: HttpResponse, patient_id: int, payload: PatientPatch
+) -> Patient:
+    caller = api_caller(request)
+    _no_store(response)
     patient = _patient(request, patient_id, Action.PATIENT_EDIT)
     return patient_update(
         patient=patient, actor=caller.user, **payload.model_dump(exclude_unset=True)
@@ -177,8 +257,12 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch)
     response={200: PatientOut, **ERROR_RESPONSES},
     summary="Archive a patient",
     description="Hides the patient from everyday search; every record stays. Says why.",
+    auth=allow(Action.PATIENT_ARCHIVE, doing="archive patients"),
 )
-def archive_patient(request: HttpRequest, patient_id: int, payload: ArchiveIn) -> Patient:
-    caller = require(request, Action.PATIENT_ARCHIVE, doing="archive patients")
+def archive_patient(
+    request: HttpRequest, response: HttpResponse, patient_id: int, payload: ArchiveIn
+) -> Patient:
+    caller = api_caller(request)
+    _no_store(response)
     patient = _patient(request, patient_id, Action.PATIENT_ARCHIVE)
     return patient_archive(patient=patient, actor=caller.user, reason=payload.reason)
