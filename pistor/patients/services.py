@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.core.errors import Conflict, ValidationFailed, validation_error_from_django
 from pistor.patients.constants import RECORD_NUMBER_DIGITS, RECORD_NUMBER_PREFIX
@@ -119,7 +120,7 @@ def patient_create(*, clinic: Clinic, actor: User | None, **fields: Any) -> Pati
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="patient.created",
+            event_type=AuditEventType.PATIENT_CREATED,
             subject_type=SUBJECT_TYPE,
             subject_id=patient.pk,
             after={"record_number": patient.record_number, **_snapshot(patient)},
@@ -154,7 +155,7 @@ def patient_update(*, patient: Patient, actor: User | None, **fields: Any) -> Pa
         audit_record(
             clinic=current.clinic,
             actor=actor,
-            event_type="patient.updated",
+            event_type=AuditEventType.PATIENT_UPDATED,
             subject_type=SUBJECT_TYPE,
             subject_id=current.pk,
             before={name: before[name] for name in changed},
@@ -183,7 +184,7 @@ def patient_archive(*, patient: Patient, actor: User | None, reason: str) -> Pat
         audit_record(
             clinic=current.clinic,
             actor=actor,
-            event_type="patient.archived",
+            event_type=AuditEventType.PATIENT_ARCHIVED,
             subject_type=SUBJECT_TYPE,
             subject_id=current.pk,
             before={"archived_at": None},
@@ -210,7 +211,7 @@ def patient_restore(*, patient: Patient, actor: User | None) -> Patient:
         audit_record(
             clinic=current.clinic,
             actor=actor,
-            event_type="patient.restored",
+            event_type=AuditEventType.PATIENT_RESTORED,
             subject_type=SUBJECT_TYPE,
             subject_id=current.pk,
             before=before,
