@@ -65,3 +65,16 @@ def event_type_label(code: str) -> str:
 def catalog_event(what: str, verb: str) -> AuditEventType:
     """The catalog event for a clinic ``what`` ("product", "protocol") and ``verb``."""
     return AuditEventType(f"catalog.clinic_{what}.{verb}")
+
+
+#: The kinds of record an event can be about, with their names; the "Record type" filter.
+SUBJECT_TYPES: dict[str, str] = {
+    "patient": "Patient",
+    "user": "Staff account",
+    "membership": "Staff role",
+    "clinic": "Clinic",
+    "api_token": "API token",
+    "clinic_product": "Clinic product",
+    "clinic_protocol": "Clinic protocol",
+    "protocol": "Protocol",
+}

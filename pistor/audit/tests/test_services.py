@@ -158,9 +158,7 @@ def test_an_edited_event_is_named(clinic, manager):
 
     problems = audit_verify()
 
-    assert [(p.clinic_id, p.position, p.event_id) for p in problems] == [
-        (clinic.pk, 2, edited.pk)
-    ]
+    assert [(p.clinic_id, p.position, p.event_id) for p in problems] == [(clinic.pk, 2, edited.pk)]
     assert "content was altered after it was sealed" in str(problems[0])
     assert "position 2" in str(problems[0])
 
