@@ -43,6 +43,7 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
 
     class Meta:
+        ordering = ["id"]  # the order events were appended in
         # Every list of the trail is "newest first within one clinic", optionally narrowed
         # by one filter: each index below ends in the id so a page is an index range scan
         # (keyset pagination on id), whatever the size of the trail.

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='auditevent',
-            options={},
+            options={'ordering': ['id']},
         ),
         migrations.RemoveConstraint(
             model_name='auditevent',
