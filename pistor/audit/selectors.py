@@ -12,6 +12,8 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 from pistor.audit.events import SUBJECT_TYPES, VIEW_EVENTS, event_type_label
 from pistor.audit.models import AuditEvent
 from pistor.core.errors import NotFound
@@ -59,7 +61,8 @@ def audit_event_list(
     older_than: int | None = None,
     limit: int = 50,
 ) -> AuditPage:
-    """Events of ``clinic`` only, newest first, older than event id ``older_than``. One query.
+    """Events of ``clinic`` only, newest first, after event id ``older_than``. One query
+    (two when a date filter continues from an earlier page).
 
     Dates are days in the clinic's time zone; ``date_to`` includes the whole of that day.
     Dates at the edge of the calendar (year 9999) give an empty page or no bound, never
@@ -85,9 +88,28 @@ def audit_event_list(
         end = _start_of_day(date_to + dt.timedelta(days=1), tz)
         if end is not None:
             qs = qs.filter(occurred_at__lt=end)
+    ordering = ["-id"]
+    by_time = date_from is not None or date_to is not None
+    if by_time:
+        # A range of dates is read along the (clinic, time, id) index, newest first: ids
+        # and times run together (both are taken when the event is written), and a page
+        # stays an index range scan however many events that range holds.
+        ordering = ["-occurred_at", "-id"]
     if older_than is not None:
-        qs = qs.filter(id__lt=max(0, min(int(older_than), MAX_ID)))
-    rows = list(qs.select_related("actor").order_by("-id")[: limit + 1])
+        older_than = max(0, min(int(older_than), MAX_ID))
+        if by_time:
+            after = AuditEvent.objects.filter(clinic=clinic, pk=older_than).values_list(
+                "occurred_at", flat=True
+            )
+            moment = after.first()
+            if moment is None:
+                return AuditPage([], None)
+            qs = qs.filter(occurred_at__lte=moment).filter(
+                Q(occurred_at__lt=moment) | Q(id__lt=older_than)
+            )
+        else:
+            qs = qs.filter(id__lt=older_than)
+    rows = list(qs.select_related("actor").order_by(*ordering)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return AuditPage(rows, rows[-1].pk if more else None)

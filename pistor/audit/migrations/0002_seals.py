@@ -55,10 +55,13 @@ class Migration(migrations.Migration):
             model_name='auditevent',
             name='audit_audit_clinic__cbdf05_idx',
         ),
-        migrations.RenameIndex(
+        migrations.RemoveIndex(
             model_name='auditevent',
-            new_name='audit_clinic_occurred',
-            old_name='audit_audit_clinic__3d8cd0_idx',
+            name='audit_audit_clinic__3d8cd0_idx',
+        ),
+        migrations.AddIndex(
+            model_name='auditevent',
+            index=models.Index(fields=['clinic', '-occurred_at', '-id'], name='audit_clinic_occurred'),
         ),
         migrations.RemoveField(
             model_name='auditchain',

@@ -277,3 +277,19 @@ def test_list_page_query_count_is_capped_and_flat(manager_client, clinic, manage
 def test_selector_never_returns_another_clinics_events(clinic, other_clinic, manager):
     event(other_clinic, None)
     assert audit_event_list(clinic=clinic).events == []
+
+
+def test_a_date_range_pages_by_time_then_id(clinic, manager):
+    events = [event(clinic, manager, subject_id=i) for i in range(7)]
+    today = timezone.localdate()
+    first = audit_event_list(clinic=clinic, date_from=today, date_to=today, limit=3)
+    assert [e.pk for e in first.events] == [e.pk for e in reversed(events[4:])]
+    second = audit_event_list(
+        clinic=clinic, date_from=today, date_to=today, limit=3, older_than=first.older_than
+    )
+    third = audit_event_list(
+        clinic=clinic, date_from=today, date_to=today, limit=3, older_than=second.older_than
+    )
+    assert [e.pk for e in second.events + third.events] == [e.pk for e in reversed(events[:4])]
+    assert third.older_than is None
+    assert audit_event_list(clinic=clinic, date_from=today, older_than=10**12).events == []
