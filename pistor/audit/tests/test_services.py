@@ -312,3 +312,25 @@ def test_mac_depends_on_the_key(settings):
     assert mac != seal_mac(
         chain="global", position=1, event_id=1, digest="a" * 64, previous="0" * 64
     )
+
+
+def test_a_commit_asks_the_task_backend_for_one_seal(
+    clinic, manager, django_capture_on_commit_callbacks, checkpoint_file
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            record(clinic, manager, 3)  # three events, one seal request
+    assert len(callbacks) == 1
+    report = audit_verify_report()
+    assert (report.sealed, report.unsealed) == (3, 0)  # ImmediateBackend in tests
+    assert checkpoint_file.exists()
+
+
+def test_a_rolled_back_write_asks_for_no_seal(
+    clinic, manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record(clinic, manager)
+            raise RuntimeError
+    assert callbacks == []
