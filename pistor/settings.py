@@ -77,11 +77,15 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The audit trail's key signs its seals and checkpoints; it must never be in the database.
-# Without PISTOR_AUDIT_KEY it is derived from SECRET_KEY, which is also never in the
-# database, so existing installations keep working; set PISTOR_AUDIT_KEY before you ever
-# rotate SECRET_KEY, or the trail sealed so far no longer verifies (README, "Audit trail").
+# In order: PISTOR_AUDIT_KEY; the demo's key file in the data directory (`pistor demo` writes
+# it, so every `pistor ...` command run on that data directory verifies with the same key);
+# else derived from SECRET_KEY, which is also never in the database, so existing
+# installations keep working. Set PISTOR_AUDIT_KEY before you ever rotate SECRET_KEY, or
+# the trail sealed so far no longer verifies (README, "The audit trail").
+_AUDIT_KEY_FILE = DATA_DIR / "audit_key"
 AUDIT_KEY = (
     os.environ.get("PISTOR_AUDIT_KEY", "")
+    or (_AUDIT_KEY_FILE.read_text(encoding="utf-8").strip() if _AUDIT_KEY_FILE.is_file() else "")
     or hashlib.sha256(f"pistor-audit-key|{SECRET_KEY}".encode()).hexdigest()
 )
 AUDIT_CHECKPOINT_FILE = Path(

@@ -456,6 +456,17 @@ def audit_verify_report() -> VerifyReport:
                 "key (altered, or the key is not the one that signed it)",
             )
         )
+    if checkpoints.bad_lines and checkpoints.latest is None:
+        report.problems.insert(
+            0,
+            ChainProblem(
+                None,
+                0,
+                None,
+                "no checkpoint verifies with this audit key: if PISTOR_AUDIT_KEY is not the key "
+                "this trail was sealed with, every seal below fails too",
+            ),
+        )
     anchored = checkpoints.latest.chains if checkpoints.latest else {}
     report.checkpoint_line = checkpoints.latest.line if checkpoints.latest else None
     keys = set(anchored) | set(AuditSeal.objects.values_list("chain", flat=True).distinct())

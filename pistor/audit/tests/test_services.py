@@ -294,8 +294,11 @@ def test_a_tampered_checkpoint_line_is_reported(clinic, manager, checkpoint_file
 
     problems = audit_verify()
 
-    assert len(problems) == 1
-    assert "checkpoint line 1" in problems[0].problem
+    assert "no checkpoint verifies with this audit key" in problems[0].problem
+    assert [p.problem for p in problems[1:]] == [
+        f"checkpoint line 1 of {checkpoint_file} does not verify with the audit key "
+        "(altered, or the key is not the one that signed it)"
+    ]
 
 
 def test_a_different_key_verifies_nothing(clinic, manager, settings):
@@ -303,7 +306,9 @@ def test_a_different_key_verifies_nothing(clinic, manager, settings):
     audit_seal()
     settings.AUDIT_KEY = "another-key"
     problems = audit_verify()
-    assert problems and "does not verify with the audit key" in problems[0].problem
+    assert "no checkpoint verifies with this audit key" in problems[0].problem
+    assert "is not the key this trail was sealed with" in problems[0].problem
+    assert all("does not verify with the audit key" in p.problem for p in problems[1:])
 
 
 def test_mac_depends_on_the_key(settings):
@@ -317,20 +322,20 @@ def test_mac_depends_on_the_key(settings):
 def test_a_commit_asks_the_task_backend_for_one_seal(
     clinic, manager, django_capture_on_commit_callbacks, checkpoint_file
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            record(clinic, manager, 3)  # three events, one seal request
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        record(clinic, manager, 3)  # three events, one seal request
     assert len(callbacks) == 1
     report = audit_verify_report()
     assert (report.sealed, report.unsealed) == (3, 0)  # ImmediateBackend in tests
     assert checkpoint_file.exists()
 
 
-def test_a_rolled_back_write_asks_for_no_seal(
-    clinic, manager, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            record(clinic, manager)
-            raise RuntimeError
+def test_a_rolled_back_write_asks_for_no_seal(clinic, manager, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        record(clinic, manager)
+        raise RuntimeError
     assert callbacks == []
