@@ -112,7 +112,8 @@ def audit_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "label": audit_event_label(event),
             "subject": names.get((event.subject_type, event.subject_id), ""),
-            "changes": audit_changes(event),
+            # A view records who looked, not a change: its details are not "what changed".
+            "changes": audit_changes(event) if audit_has_changes(event) else [],
         },
     )
     response["Cache-Control"] = "no-store"

@@ -293,3 +293,17 @@ def test_a_date_range_pages_by_time_then_id(clinic, manager):
     assert [e.pk for e in second.events + third.events] == [e.pk for e in reversed(events[:4])]
     assert third.older_than is None
     assert audit_event_list(clinic=clinic, date_from=today, older_than=10**12).events == []
+
+
+def test_a_view_event_page_shows_no_changes(manager_client, clinic, manager):
+    opened = audit_record(
+        clinic=clinic,
+        actor=manager,
+        event_type=AuditEventType.PATIENT_VIEWED,
+        subject_type="patient",
+        subject_id=1,
+        after={"action": "patient.view"},
+    )
+    response = manager_client.get(reverse("audit:detail", args=[opened.pk]))
+    assert response.context["changes"] == []
+    assert "opened the record" in response.content.decode()
