@@ -88,20 +88,44 @@ def checkpoint_read() -> CheckpointFile:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
-            try:
-                document = json.loads(text)
-                signature = document.pop("sig")
-                valid = hmac.compare_digest(
-                    signature, keyed_hash("checkpoint|" + _canonical(document))
-                )
-                chains = {
-                    str(key): (int(value[0]), str(value[1]))
-                    for key, value in document["chains"].items()
-                }
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-                valid = False
-            if not valid:
+            checkpoint = _parse(text, line=number)
+            if checkpoint is None:
                 bad.append(number)
                 continue
-            latest = Checkpoint(number, str(document.get("written_at", "")), chains)
+            latest = checkpoint
     return CheckpointFile(latest, bad, path)
+
+
+def checkpoint_latest() -> Checkpoint | None:
+    """The newest checkpoint that verifies, reading only the end of the file when it can."""
+    path = checkpoint_path()
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 256 * 1024))
+            tail = handle.read().decode("utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return None
+    for text in reversed(tail):
+        if text.strip():
+            checkpoint = _parse(text, line=0)
+            if checkpoint is not None:
+                return checkpoint
+            break
+    # The last line is damaged: fall back to the newest line that verifies.
+    return checkpoint_read().latest
+
+
+def _parse(text: str, *, line: int) -> Checkpoint | None:
+    try:
+        document = json.loads(text)
+        signature = document.pop("sig")
+        if not hmac.compare_digest(signature, keyed_hash("checkpoint|" + _canonical(document))):
+            return None
+        chains = {
+            str(key): (int(value[0]), str(value[1])) for key, value in document["chains"].items()
+        }
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
+    return Checkpoint(line, str(document.get("written_at", "")), chains)

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from pistor.audit.anchor import (
     GENESIS_MAC,
+    checkpoint_latest,
     checkpoint_read,
     checkpoint_write,
     seal_mac,
@@ -175,6 +176,9 @@ class SealResult:
     sealed: int = 0
     chains: set[str] = field(default_factory=set)
     skipped: bool = False  # another sealer held the lock
+    fetched: int = 0
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)  # chains that disagree with their anchor
 
 
 def _lock_sealer(*, wait: bool) -> AuditSealerState | None:
@@ -185,12 +189,49 @@ def _lock_sealer(*, wait: bool) -> AuditSealerState | None:
     else:
         query = query.select_for_update()
     try:
-        return query.get()
+        # In a savepoint: a refused NOWAIT lock must not poison the outer transaction.
+        with transaction.atomic():
+            return query.get()
     except DatabaseError:
         return None
 
 
-def _seal_batch(*, full: bool, batch: int, wait: bool) -> SealResult:
+def _chain_filter(key: str) -> Q:
+    clinic_id = _chain_clinic(key)
+    return Q(clinic__isnull=True) if clinic_id is None else Q(clinic_id=clinic_id)
+
+
+def _head_agrees(head: AuditChain, anchored: tuple[int, str] | None) -> bool:
+    """Whether the chain in the database still ends as the sealer and the anchor left it.
+
+    The head row is only the sealer's working copy: if it, the newest seal or the seal at
+    the anchored position disagree, someone changed the chain, and sealing on top of it
+    would sign their change into the next checkpoint.
+    """
+    newest = (
+        AuditSeal.objects.filter(chain=head.key)
+        .order_by("-position")
+        .values_list("position", "mac")
+        .first()
+    ) or (0, GENESIS_MAC)
+    if newest != (head.last_position, head.last_mac):
+        return False
+    if anchored is None:
+        return True
+    position, mac = anchored
+    if newest[0] < position:
+        return False
+    at = (
+        AuditSeal.objects.filter(chain=head.key, position=position)
+        .values_list("mac", flat=True)
+        .first()
+    )
+    return position == 0 or at == mac
+
+
+def _seal_batch(
+    *, full: bool, batch: int, wait: bool, refused: set[str], anchor: dict[str, tuple[int, str]]
+) -> SealResult:
     result = SealResult()
     with transaction.atomic():
         state = _lock_sealer(wait=wait)
@@ -200,18 +241,29 @@ def _seal_batch(*, full: bool, batch: int, wait: bool) -> SealResult:
         floor = 0 if full else state.scan_from_id
         # Plain values, not model instances: sealing is hashing, and the ORM's per-row
         # cost would be most of it.
-        events = list(
-            AuditEvent.objects.filter(id__gt=floor)
-            .filter(~Exists(AuditSeal.objects.filter(event_id=OuterRef("pk"))))
-            .order_by("id")
-            .values(*DIGEST_FIELDS)[:batch]
+        candidates = AuditEvent.objects.filter(id__gt=floor).filter(
+            ~Exists(AuditSeal.objects.filter(event_id=OuterRef("pk")))
         )
+        for key in refused:
+            candidates = candidates.exclude(_chain_filter(key))
+        events = list(candidates.order_by("id").values(*DIGEST_FIELDS)[:batch])
+        result.fetched = len(events)
         now = timezone.now()
+        keys = {chain_key(e["clinic_id"]) for e in events}
+        heads = {c.key: c for c in AuditChain.objects.filter(key__in=keys)}
+        for key in keys - heads.keys():
+            heads[key] = AuditChain.objects.create(key=key)
+        for key in keys:
+            if not _head_agrees(heads[key], anchor.get(key)):
+                result.refused.add(key)
+                logger.error(
+                    "Audit chain %s does not end as its last seal and checkpoint say: not "
+                    "sealing it; run 'pistor audit verify'.",
+                    key,
+                )
+        events = [e for e in events if chain_key(e["clinic_id"]) not in result.refused]
+        keys -= result.refused
         if events:
-            keys = {chain_key(e["clinic_id"]) for e in events}
-            heads = {c.key: c for c in AuditChain.objects.filter(key__in=keys)}
-            for key in keys - heads.keys():
-                heads[key] = AuditChain.objects.create(key=key)
             rows = []
             for event in events:
                 head = heads[chain_key(event["clinic_id"])]
@@ -231,6 +283,7 @@ def _seal_batch(*, full: bool, batch: int, wait: bool) -> SealResult:
                 head.save(update_fields=["last_position", "last_mac"])
             result.sealed = len(events)
             result.chains = keys
+            result.heads = {k: (heads[k].last_position, heads[k].last_mac) for k in keys}
         # Advance the scan floor only past ids that were sealed a grace period ago: a
         # transaction that took a lower id but committed later has had time to commit.
         grace = dt.timedelta(seconds=settings.AUDIT_SEAL_GRACE_SECONDS)
@@ -275,9 +328,13 @@ def audit_seal(*, full: bool = False, batch: int = SEAL_BATCH, wait: bool = True
     nothing to do here: it, or the worker's next round, seals these events.
     """
     total = SealResult()
+    anchor = checkpoint_latest()
+    anchored = dict(anchor.chains) if anchor is not None else {}
     while True:
         try:
-            result = _seal_batch(full=full, batch=batch, wait=wait)
+            result = _seal_batch(
+                full=full, batch=batch, wait=wait, refused=total.refused, anchor=anchored
+            )
         except IntegrityError:
             # Two sealers on a database without row locks raced for the same position;
             # the other one won, and everything it saw is sealed.
@@ -285,17 +342,25 @@ def audit_seal(*, full: bool = False, batch: int = SEAL_BATCH, wait: bool = True
             break
         total.sealed += result.sealed
         total.chains |= result.chains
+        total.refused |= result.refused
+        total.heads.update(result.heads)
         total.skipped = total.skipped or result.skipped
-        if result.skipped or result.sealed < batch:
+        if result.skipped or result.fetched < batch:
             break
-    if total.sealed:
-        audit_checkpoint()
+    if total.heads:
+        # Cumulative: chains not sealed this time keep their anchored head, so a chain
+        # deleted from the database stays in every later checkpoint.
+        checkpoint_write({**anchored, **total.heads})
     return total
 
 
 def audit_checkpoint() -> None:
-    """Append a signed checkpoint of every chain's head to the checkpoint file."""
-    heads = {c.key: (c.last_position, c.last_mac) for c in AuditChain.objects.all()}
+    """Append a signed checkpoint: the latest one's heads, updated from the sealer's."""
+    anchor = checkpoint_latest()
+    heads = dict(anchor.chains) if anchor is not None else {}
+    for chain in AuditChain.objects.all():
+        if _head_agrees(chain, heads.get(chain.key)):
+            heads[chain.key] = (chain.last_position, chain.last_mac)
     checkpoint_write(heads)
 
 

@@ -339,3 +339,42 @@ def test_a_rolled_back_write_asks_for_no_seal(clinic, manager, django_capture_on
         record(clinic, manager)
         raise RuntimeError
     assert callbacks == []
+
+
+def test_the_sealer_will_not_sign_over_deleted_newest_events(clinic, manager):
+    events = record(clinic, manager, 4)
+    audit_seal()
+    with intruder():
+        raw("DELETE FROM audit_auditseal WHERE event_id = %s", [events[3].pk])
+        raw("DELETE FROM audit_auditevent WHERE id = %s", [events[3].pk])
+        raw(
+            "UPDATE audit_auditchain SET last_position = 3, last_mac = %s WHERE key = %s",
+            [seal_of(events[2]).mac, f"clinic:{clinic.pk}"],
+        )
+    record(clinic, manager, 2)  # the clinic carries on working
+
+    result = audit_seal()
+
+    assert result.sealed == 0 and result.refused == {f"clinic:{clinic.pk}"}
+    report = audit_verify_report()
+    assert [p.position for p in report.problems] == [4]
+    assert "newest events are missing" in report.problems[0].problem
+    assert report.unsealed == 2
+
+
+def test_a_deleted_chain_stays_in_later_checkpoints(clinic, other_clinic, manager):
+    record(clinic, manager, 3)
+    audit_seal()
+    with intruder():
+        raw("DELETE FROM audit_auditseal WHERE chain = %s", [f"clinic:{clinic.pk}"])
+        raw("DELETE FROM audit_auditevent WHERE clinic_id = %s", [clinic.pk])
+        raw("DELETE FROM audit_auditchain WHERE key = %s", [f"clinic:{clinic.pk}"])
+    record(other_clinic, None, 2)
+    record(clinic, manager, 1)
+
+    result = audit_seal()  # seals the other clinic, writes a new checkpoint
+
+    assert result.sealed == 2 and result.refused == {f"clinic:{clinic.pk}"}
+    problems = audit_verify()
+    assert [(p.clinic_id, p.position) for p in problems] == [(clinic.pk, 1)]
+    assert "whole chain is missing" in problems[0].problem
