@@ -448,9 +448,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
             audit_seal()
         except Exception as exc:  # a database hiccup must not stop the worker
             print(f"worker: sealing failed ({type(exc).__name__}); retrying", file=sys.stderr)
-        close_old_connections()
         if args.once:
             return 0
+        # Between rounds, like between requests: drop a connection the database closed.
+        close_old_connections()
         if args.with_parent and os.getppid() != parent:
             return 0  # the demo that started us has gone
         time.sleep(interval)
