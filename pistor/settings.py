@@ -7,8 +7,10 @@ local media files. ``DATABASE_URL`` selects PostgreSQL. Outside debug, a missing
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -74,6 +76,43 @@ if not ALLOWED_HOSTS:
         )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# The audit trail's key signs its seals and checkpoints; it must never be in the database.
+# In order: PISTOR_AUDIT_KEY; the demo's key file in the data directory (`pistor demo` writes
+# it, so every `pistor ...` command run on that data directory verifies with the same key);
+# else derived from SECRET_KEY, which is also never in the database, so existing
+# installations keep working. Set PISTOR_AUDIT_KEY before you ever rotate SECRET_KEY, or
+# the trail sealed so far no longer verifies (README, "The audit trail").
+_AUDIT_KEY_FILE = DATA_DIR / "audit_key"
+AUDIT_KEY = (
+    os.environ.get("PISTOR_AUDIT_KEY", "")
+    or (_AUDIT_KEY_FILE.read_text(encoding="utf-8").strip() if _AUDIT_KEY_FILE.is_file() else "")
+    or hashlib.sha256(f"pistor-audit-key|{SECRET_KEY}".encode()).hexdigest()
+)
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("PISTOR_AUDIT_CHECKPOINT_FILE")
+    or (
+        Path(tempfile.gettempdir()) / f"pistor-test-{os.getpid()}" / "audit-checkpoints.jsonl"
+        if TESTING
+        else DATA_DIR / "audit-checkpoints.jsonl"
+    )
+)
+# A seal after each commit is asked for at most this often per process; `pistor worker`
+# seals every AUDIT_SEAL_INTERVAL_SECONDS whatever happens.
+AUDIT_SEAL_COALESCE_SECONDS = float(
+    os.environ.get("PISTOR_AUDIT_SEAL_COALESCE_SECONDS", "0" if TESTING else "1")
+)
+AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_INTERVAL_SECONDS", "2"))
+AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_GRACE_SECONDS", "300"))
+# django-tasks: this release ships no database backend, so tasks run right after the
+# commit that asks for them (ImmediateBackend); `pistor worker` covers the periodic work.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "PISTOR_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -102,6 +141,7 @@ INSTALLED_APPS = [
     "pistor.allergytests",
     "pistor.api",
     "pistor.web",
+    "django_tasks",
 ]
 
 MIDDLEWARE = [

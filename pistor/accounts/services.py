@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pistor.accounts import limiter
 from pistor.accounts.models import StaffInvitation, User
 from pistor.accounts.selectors import OTP_REQUIRED_ROLES
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinics.models import Clinic, Membership, Role
 from pistor.core.errors import NotFound, ValidationFailed, validation_error_from_django
@@ -110,7 +111,7 @@ def staff_create(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="staff.created",
+            event_type=AuditEventType.STAFF_CREATED,
             subject_type="user",
             subject_id=user.pk,
             after={"email": user.email, "full_name": user.full_name},
@@ -136,7 +137,9 @@ def staff_create(
     audit_record(
         clinic=clinic,
         actor=actor,
-        event_type="membership.created" if before is None else "membership.reactivated",
+        event_type=AuditEventType.MEMBERSHIP_CREATED
+        if before is None
+        else AuditEventType.MEMBERSHIP_REACTIVATED,
         subject_type="membership",
         subject_id=membership.pk,
         before=before,
@@ -205,7 +208,7 @@ def membership_set_role(*, membership: Membership, role: str, actor: User | None
     audit_record(
         clinic=membership.clinic,
         actor=actor,
-        event_type="membership.role_changed",
+        event_type=AuditEventType.MEMBERSHIP_ROLE_CHANGED,
         subject_type="membership",
         subject_id=membership.pk,
         before=before,
@@ -235,7 +238,7 @@ def membership_deactivate(*, membership: Membership, actor: User | None) -> Memb
     audit_record(
         clinic=membership.clinic,
         actor=actor,
-        event_type="membership.deactivated",
+        event_type=AuditEventType.MEMBERSHIP_DEACTIVATED,
         subject_type="membership",
         subject_id=membership.pk,
         before={"is_active": True},
@@ -282,27 +285,31 @@ def signin_check_password(*, request: HttpRequest, email: str, password: str) ->
     ip = get_client_ip_address(request)
     slot = limiter.claim(email, ip)
     if not slot.allowed:
-        _audit_auth("auth.locked_out", user=None, email=email, ip=ip)
+        _audit_auth(AuditEventType.AUTH_LOCKED_OUT, user=None, email=email, ip=ip)
         return PasswordCheck(user=None, locked_out=True, retry_at=slot.retry_at)
     user = authenticate(request, username=email, password=password)
     if user is None:
         if getattr(request, "axes_locked_out", False):
-            _audit_auth("auth.locked_out", user=None, email=email, ip=ip)
+            _audit_auth(AuditEventType.AUTH_LOCKED_OUT, user=None, email=email, ip=ip)
             return PasswordCheck(
                 user=None, locked_out=True, retry_at=timezone.now() + limiter.cooloff()
             )
-        _audit_auth("auth.login_failed", user=None, email=email, ip=ip)
+        _audit_auth(AuditEventType.AUTH_LOGIN_FAILED, user=None, email=email, ip=ip)
         return PasswordCheck(user=None)
     limiter.reset(email, ip)
     return PasswordCheck(user=user)
 
 
 def signin_record(*, request: HttpRequest, user: User) -> None:
-    _audit_auth("auth.login", user=user, email=user.email, ip=get_client_ip_address(request))
+    _audit_auth(
+        AuditEventType.AUTH_LOGIN, user=user, email=user.email, ip=get_client_ip_address(request)
+    )
 
 
 def signout_record(*, request: HttpRequest, user: User) -> None:
-    _audit_auth("auth.logout", user=user, email=user.email, ip=get_client_ip_address(request))
+    _audit_auth(
+        AuditEventType.AUTH_LOGOUT, user=user, email=user.email, ip=get_client_ip_address(request)
+    )
 
 
 # --- Second factor ----------------------------------------------------------------------
@@ -351,7 +358,7 @@ def otp_verify(*, request: HttpRequest, token: str) -> OtpCheck:
             audit_record(
                 clinic=None,
                 actor=user,
-                event_type="auth.otp_verified",
+                event_type=AuditEventType.AUTH_OTP_VERIFIED,
                 subject_type="user",
                 subject_id=user.pk,
                 after={"method": method, "ip": ip},
@@ -360,7 +367,7 @@ def otp_verify(*, request: HttpRequest, token: str) -> OtpCheck:
     audit_record(
         clinic=None,
         actor=user,
-        event_type="auth.otp_failed",
+        event_type=AuditEventType.AUTH_OTP_FAILED,
         subject_type="user",
         subject_id=user.pk,
         after={"method": method, "ip": ip},
@@ -391,7 +398,7 @@ def recovery_codes_generate(*, user: User) -> list[str]:
     audit_record(
         clinic=None,
         actor=user,
-        event_type="auth.recovery_codes_generated",
+        event_type=AuditEventType.AUTH_RECOVERY_CODES,
         subject_type="user",
         subject_id=user.pk,
         after={"count": len(codes)},
@@ -421,7 +428,7 @@ def totp_device_confirm(
         audit_record(
             clinic=None,
             actor=user,
-            event_type="auth.2fa_enabled",
+            event_type=AuditEventType.AUTH_2FA_ENABLED,
             subject_type="user",
             subject_id=user.pk,
             after={"device": device.name},

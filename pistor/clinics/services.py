@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.catalog.types import Catalog, Severity
@@ -39,7 +40,7 @@ def membership_choose(*, user: Any, clinic_id: Any, previous_clinic_id: Any) -> 
         audit_record(
             clinic=membership.clinic,
             actor=user,
-            event_type="clinic.switched",
+            event_type=AuditEventType.CLINIC_SWITCHED,
             subject_type="clinic",
             subject_id=membership.clinic_id,
             before={"clinic_id": previous_clinic_id},
@@ -83,7 +84,7 @@ def clinic_create(
     audit_record(
         clinic=clinic,
         actor=actor,
-        event_type="clinic.created",
+        event_type=AuditEventType.CLINIC_CREATED,
         subject_type="clinic",
         subject_id=clinic.pk,
         after={
@@ -108,7 +109,7 @@ SETTINGS_FIELDS = (
     "allergy_test_also_required",
 )
 OVERRIDES = "caution_severity_overrides"
-SETTINGS_EVENT = "clinic.settings_updated"
+SETTINGS_EVENT = AuditEventType.CLINIC_SETTINGS_UPDATED
 
 
 def _settings_of(clinic: Clinic) -> dict[str, Any]:

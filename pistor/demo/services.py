@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pistor.accounts.models import User
 from pistor.accounts.services import TOTP_DEVICE_NAME, staff_create
+from pistor.audit.events import AuditEventType
 from pistor.audit.models import AuditEvent
 from pistor.audit.services import audit_record
 from pistor.catalog.models import ClinicProduct, ClinicProtocol
@@ -68,7 +69,7 @@ def _totp_ensure(user: User) -> bool:
     audit_record(
         clinic=None,
         actor=None,
-        event_type="auth.2fa_enabled",
+        event_type=AuditEventType.AUTH_2FA_ENABLED,
         subject_type="user",
         subject_id=user.pk,
         after={"device": device.name, "source": "demo"},

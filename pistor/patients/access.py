@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinics.models import Clinic, Membership
 from pistor.clinics.permissions import Action, can
@@ -56,7 +57,7 @@ def patient_get_for_user(
     audit_record(
         clinic=clinic,
         actor=user,
-        event_type="patient.viewed",
+        event_type=AuditEventType.PATIENT_VIEWED,
         subject_type="patient",
         subject_id=patient.pk,
         after={"action": str(action)},

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.core.errors import Conflict, ValidationFailed, validation_error_from_django
 from pistor.patients.constants import MAX_AGE_YEARS, RECORD_NUMBER_DIGITS, RECORD_NUMBER_PREFIX
@@ -278,7 +279,7 @@ def _update(patient: Patient, actor: User | None, data: dict[str, Any]) -> Patie
         audit_record(
             clinic=current.clinic,
             actor=actor,
-            event_type="patient.updated",
+            event_type=AuditEventType.PATIENT_UPDATED,
             subject_type=SUBJECT_TYPE,
             subject_id=current.pk,
             before={name: before[name] for name in changed},
@@ -307,7 +308,7 @@ def patient_archive(*, patient: Patient, actor: User | None, reason: str) -> Pat
         audit_record(
             clinic=current.clinic,
             actor=actor,
-            event_type="patient.archived",
+            event_type=AuditEventType.PATIENT_ARCHIVED,
             subject_type=SUBJECT_TYPE,
             subject_id=current.pk,
             before={"archived_at": None},
@@ -334,7 +335,7 @@ def patient_restore(*, patient: Patient, actor: User | None) -> Patient:
         audit_record(
             clinic=current.clinic,
             actor=actor,
-            event_type="patient.restored",
+            event_type=AuditEventType.PATIENT_RESTORED,
             subject_type=SUBJECT_TYPE,
             subject_id=current.pk,
             before=before,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.drawing import Timeline, timeline_layout
 from pistor.catalog.selectors import catalog_for_clinic, protocol_get
@@ -62,7 +63,7 @@ MAX_AREAS = 12
 MAX_COCKTAIL_LINES = 12
 MAX_DONE_DATES = 100
 MAX_EARLIER_SESSIONS = 50
-SCREEN_EVENT = "clinical.screen_run"
+SCREEN_EVENT = AuditEventType.CLINICAL_SCREEN_RUN
 
 __all__ = [
     "MAX_AREAS",

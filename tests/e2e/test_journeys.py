@@ -196,9 +196,9 @@ def test_journey_manager_sees_who_opened_a_record(
     page.goto(f"/patients/{patient.pk}/")
     page.get_by_role("link", name="Audit history").click()
     table = page.locator("#audit-table")
-    viewed = table.locator("tr", has_text="patient.viewed").filter(has_text=str(receptionist))
+    viewed = table.locator("tr", has_text="Record opened").filter(has_text=str(receptionist))
     expect(viewed.first).to_be_visible()
-    expect(table).to_contain_text("patient.created")
+    expect(table).to_contain_text("Patient registered")
     assert_page_was_clean(page)
 
 
