@@ -211,7 +211,7 @@ def test_the_clinic_chooses_its_allergy_test_policy_and_may_only_add_products(cl
     clinic.refresh_from_db()
     assert clinic.allergy_test_policy == "new-ingredients"
     assert clinic.allergy_test_also_required == ["restylane-vital"]
-    event = AuditEvent.objects.filter(event_type="clinic.settings_updated").latest("sequence")
+    event = AuditEvent.objects.filter(event_type="clinic.settings_updated").latest("id")
     assert event.after == {
         "allergy_test_policy": "new-ingredients",
         "allergy_test_also_required": ["restylane-vital"],
