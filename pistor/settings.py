@@ -107,9 +107,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "pistor.accounts.middleware.InactivityTimeoutMiddleware",
-    "pistor.clinics.middleware.CurrentClinicMiddleware",
+    # django-otp's device state and the clinic membership, from one query (issue 7).
+    "pistor.accounts.middleware.StaffContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -74,7 +74,7 @@ def locked_out_response(request: HttpRequest, retry_at: Any = None) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_param(request)
-    inactivity = bool(request.session.pop(INACTIVITY_FLAG, False))
+    inactivity = request.session.pop(INACTIVITY_FLAG, False)
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_step_url(request, next_url))
     form = SignInForm(request.POST or None)

@@ -20,6 +20,112 @@ def membership_list_for_user(user: Any) -> list[Membership]:
     )
 
 
+@dataclass(frozen=True)
+class StaffContext:
+    """What every signed-in request needs to know about the person, from one query."""
+
+    membership: Membership | None  # the clinic they are working in, clinic loaded
+    clinic_count: int  # active memberships at active clinics ("switch clinic" if > 1)
+    device_valid: bool  # the second-factor device the session names is theirs and confirmed
+    has_confirmed_totp: bool
+    otp_required_by_role: bool
+
+
+def _device_check(device_persistent_id: Any, user_id: Any) -> Any:
+    """An EXISTS over the device the session names, or FALSE when it names none we know."""
+    from django.apps import apps
+    from django.db.models import Exists, Value
+    from django_otp.models import Device
+
+    if not isinstance(device_persistent_id, str) or "/" not in device_persistent_id:
+        return Value(False)
+    model_path, _, pk = device_persistent_id.rpartition("/")
+    try:
+        model = apps.get_model(model_path.split(".")[-2] + "." + model_path.split(".")[-1])
+        device_pk = int(pk)
+    except (LookupError, ValueError, IndexError):
+        return Value(False)
+    if not issubclass(model, Device):
+        return Value(False)
+    return Exists(model.objects.filter(pk=device_pk, user_id=user_id, confirmed=True))
+
+
+def staff_context_get(*, user_id: Any, clinic_id: Any, device_persistent_id: Any) -> StaffContext:
+    """The signed-in person's clinic membership and second-factor state in ONE query.
+
+    The membership rows (chosen clinic first) carry the rest as subquery annotations; a
+    person with no active membership needs a second, membership-free query. The chosen
+    clinic wins if it is still an active membership; otherwise a person with exactly one
+    clinic is placed in it, and a person with several must choose.
+    """
+    from django.db.models import Case, Count, Exists, IntegerField, Subquery, When
+    from django.db.models.functions import Coalesce
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pistor.accounts.models import User
+    from pistor.accounts.selectors import OTP_REQUIRED_ROLES
+
+    active = Membership.objects.filter(user_id=user_id, is_active=True, clinic__is_active=True)
+    annotations: dict[str, Any] = {
+        "pistor_device_valid": _device_check(device_persistent_id, user_id),
+        "pistor_has_totp": Exists(TOTPDevice.objects.filter(user_id=user_id, confirmed=True)),
+        "pistor_otp_required": Exists(
+            Membership.objects.filter(
+                user_id=user_id, is_active=True, role__in=[r.value for r in OTP_REQUIRED_ROLES]
+            )
+        ),
+        "pistor_clinic_count": Coalesce(
+            Subquery(
+                active.order_by().values("user_id").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+    }
+    try:
+        chosen = int(clinic_id) if clinic_id is not None else None
+    except (TypeError, ValueError):
+        chosen = None
+    rows = list(
+        active.select_related("clinic")
+        .annotate(
+            **annotations,
+            pistor_chosen_first=Case(
+                When(clinic_id=chosen, then=0), default=1, output_field=IntegerField()
+            ),
+        )
+        .order_by("pistor_chosen_first", "clinic__name", "pk")[:1]
+    )
+    if rows:
+        row: Any = rows[0]
+        count = int(row.pistor_clinic_count)
+        membership = row if (chosen is not None and row.clinic_id == chosen) or count == 1 else None
+        return StaffContext(
+            membership=membership,
+            clinic_count=count,
+            device_valid=bool(row.pistor_device_valid),
+            has_confirmed_totp=bool(row.pistor_has_totp),
+            otp_required_by_role=bool(row.pistor_otp_required),
+        )
+    facts: Any = (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            pistor_device_valid=annotations["pistor_device_valid"],
+            pistor_has_totp=annotations["pistor_has_totp"],
+            pistor_otp_required=annotations["pistor_otp_required"],
+        )
+        .values("pistor_device_valid", "pistor_has_totp", "pistor_otp_required")
+        .first()
+    ) or {}
+    return StaffContext(
+        membership=None,
+        clinic_count=0,
+        device_valid=bool(facts.get("pistor_device_valid")),
+        has_confirmed_totp=bool(facts.get("pistor_has_totp")),
+        otp_required_by_role=bool(facts.get("pistor_otp_required")),
+    )
+
+
 def membership_for_request(user: Any, clinic_id: Any) -> Membership | None:
     """The membership for the clinic chosen in the session, or the only one the user has."""
     qs = Membership.objects.filter(user=user, is_active=True, clinic__is_active=True)
