@@ -12,3 +12,6 @@ urlpatterns = [
     path("tools/", include("pistor.tools.urls")),
     *api_urlpatterns,
 ]
+
+# A body too large to read answers 413 rather than 400 (pistor.web.views.bad_request).
+handler400 = "pistor.web.views.bad_request"

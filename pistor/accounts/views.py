@@ -89,7 +89,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if result.user is not None:
             login(request, result.user)  # rotates the session key
             signin_record(request=request, user=result.user)
-            return redirect(next_step_url(request, next_url))
+            response = redirect(next_step_url(request, next_url))
+            limiter.remember_device(response, result.user.email)
+            return response
         form.add_error(
             None,
             "That email and password do not match a staff account. Check them and try again.",
