@@ -376,12 +376,26 @@ def bench_audit(quick: bool) -> None:
     )
 
 
+def bench_server(quick: bool) -> None:
+    """``benchmarks/server.py`` (pistor serve, one-query page vs record page) and
+    ``benchmarks/render.py`` (the record page's template share), in their own processes:
+    each builds its own databases and servers."""
+    here = Path(__file__).resolve().parent
+    rounds = ["--rounds", "2", "--seconds", "2"] if quick else []
+    subprocess.run([sys.executable, str(here / "server.py"), *rounds], check=True)  # noqa: S603
+    requests = ["--requests", "100" if quick else "300"]
+    subprocess.run([sys.executable, str(here / "render.py"), *requests], check=True)  # noqa: S603
+
+
 SECTIONS = {
     "catalog": bench_catalog,
     "clinical": bench_clinical,
     "search": bench_search,
     "audit": bench_audit,
+    # Not in the default run's 30 seconds: servers take a while to start. --only server.
+    "server": bench_server,
 }
+DEFAULT_SECTIONS = ["catalog", "clinical", "search", "audit"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -389,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller data, fewer repeats")
     parser.add_argument(
         "--only",
-        default=",".join(SECTIONS),
+        default=",".join(DEFAULT_SECTIONS),
         help=f"comma-separated sections to run ({', '.join(SECTIONS)})",
     )
     args = parser.parse_args(argv)

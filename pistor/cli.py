@@ -11,6 +11,7 @@ import getpass
 import os
 import secrets
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -124,15 +125,59 @@ def _print_demo_details(details: Any, url: str) -> None:
     print("  Practitioners and managers use a second factor (an authenticator code).")
     print("  Add this secret to an authenticator app (Google Authenticator, Aegis, ...):")
     print(f"      {details.totp_secret}")
-    print("  or print the current code on this machine with Debian's oathtool:")
-    print(f"      oathtool --totp -b {details.totp_secret}")
+    print("  No authenticator app? Print the current code with:")
+    print("      ./scripts/demo --code        (or: pistor demo --code)")
+    print(f"  It is {demo_current_code()} now; codes change every 30 seconds.")
     print("  (the same secret serves every demo account that needs a code)")
     print()
+    print("  For the API, print a token for the demo receptionist with:")
+    print("      ./scripts/demo --token       (or: pistor demo --token)")
+    print()
+
+
+def demo_current_code(now: float | None = None) -> str:
+    """The six-digit code the demo's authenticator secret shows now (RFC 6238, 30 s).
+
+    It reads no database: the demo's secret is fixed (and public), so this answers at once.
+    """
+    from django_otp.oath import TOTP
+
+    from pistor.demo.data import DEMO_TOTP_KEY
+
+    generator = TOTP(DEMO_TOTP_KEY, step=30, t0=0, digits=6)
+    generator.time = int(time.time() if now is None else now)
+    return f"{generator.token():06d}"
+
+
+def _demo_token(data_dir: Path) -> int:
+    """Print a new API token for the demo's receptionist (made quietly, shown once)."""
+    from pistor.accounts.models import User
+    from pistor.api.services import api_token_create
+    from pistor.clinics.models import Clinic
+    from pistor.demo import demo_load
+
+    _call_command("migrate", interactive=False, verbosity=0)
+    demo_load()
+    user = User.objects.get(email__iexact="reception@harbour.example")
+    clinic = Clinic.objects.get(memberships__user=user, memberships__is_active=True)
+    token, raw = api_token_create(user=user, clinic=clinic, name="demo --token", actor=None)
+    print(raw)
+    print(
+        f"API token {token.prefix}… for {user.email} at {clinic.name} (data in {data_dir}). "
+        "Send it as 'Authorization: Bearer <token>'.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = _demo_environment(args)
     _django_setup()
+    if args.code:
+        print(demo_current_code())
+        return 0
+    if args.token:
+        return _demo_token(data_dir)
     from pistor.demo import demo_load
 
     print(f"Demo data directory: {data_dir}")
@@ -559,6 +604,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
     demo.add_argument(
         "--no-serve", action="store_true", help="set up and print the sign-in details only"
+    )
+    demo.add_argument(
+        "--code",
+        action="store_true",
+        help="print the demo authenticator's current six-digit code, and do nothing else",
+    )
+    demo.add_argument(
+        "--token",
+        action="store_true",
+        help="print a new API token for the demo receptionist (sets the demo up if needed)",
     )
     demo.set_defaults(handler=cmd_demo)
 

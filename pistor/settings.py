@@ -149,13 +149,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pistor.core.middleware.RequestIdMiddleware",
     "pistor.core.middleware.ContentSecurityPolicyMiddleware",
+    "pistor.core.middleware.RequestSizeLimitMiddleware",
+    "pistor.core.middleware.NoStoreMiddleware",
+    "pistor.core.middleware.MethodNotAllowedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "pistor.accounts.middleware.InactivityTimeoutMiddleware",
-    "pistor.clinics.middleware.CurrentClinicMiddleware",
+    # django-otp's device state and the clinic membership, from one query (issue 7).
+    "pistor.accounts.middleware.StaffContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -249,6 +252,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False  # an attempt log is audit-worthy, not log-worthy
+# Behind the TLS proxy the client's address comes from the proxy's X-Forwarded-For entry
+# only (see pistor.accounts.limiter); axes and the limiter count the same address.
+AXES_CLIENT_IP_CALLABLE = "pistor.accounts.limiter.client_address"
+# Password checks per account per hour from all addresses together; a browser that has
+# signed in to the account before is held only to its own (account, address) limit.
+PISTOR_LOGIN_ACCOUNT_HOURLY_LIMIT = env_int("PISTOR_LOGIN_ACCOUNT_HOURLY_LIMIT", 30)
 
 OTP_TOTP_ISSUER = "Pistor"
 
@@ -293,7 +302,10 @@ SECURE_HSTS_SECONDS = env_int("PISTOR_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if env_bool("PISTOR_BEHIND_PROXY", False):
+PISTOR_BEHIND_PROXY = env_bool("PISTOR_BEHIND_PROXY", False)
+# How many proxies append to X-Forwarded-For in front of Pistor (1: just the TLS proxy).
+PISTOR_PROXY_HOPS = env_int("PISTOR_PROXY_HOPS", 1)
+if PISTOR_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Internationalisation -------------------------------------------------------------
@@ -338,5 +350,8 @@ LOGGING = {
 
 # --- Pistor ---------------------------------------------------------------------------
 PISTOR_API_TOKEN_BYTES = 32
+# Bodies over these sizes answer 413 before anything reads them (RequestSizeLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PISTOR_MAX_BODY_BYTES", 2_621_440)
+PISTOR_MAX_UPLOAD_BYTES = env_int("PISTOR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PISTOR_ALLERGY_TEST_MIN_READ_HOURS = 24
 NINJA_PAGINATION_PER_PAGE = 50

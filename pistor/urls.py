@@ -18,3 +18,6 @@ urlpatterns = [
     path("allergy-tests/", include("pistor.allergytests.urls")),
     *api_urlpatterns,
 ]
+
+# A body too large to read answers 413 rather than 400 (pistor.web.views.bad_request).
+handler400 = "pistor.web.views.bad_request"

@@ -7,7 +7,8 @@ PISTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$PISTOR_ROOT/.venv"
 STAMP="$VENV/.pistor-lock-stamp"
 
-say() { printf '==> %s\n' "$*"; }
+# Progress goes to stderr, so `TOKEN=$(./scripts/demo --token)` captures the token alone.
+say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 apt_install() {
@@ -18,6 +19,16 @@ apt_install() {
         PISTOR_APT_UPDATED=1
     fi
     apt-get install -y -qq --no-install-recommends "$@"
+}
+
+pip_progress() {
+    # Reads pip's stdout; prints "[n/total] package" as each is collected, then the
+    # install step, to stderr (see say).
+    awk -v total="$1" '
+        /^Collecting / { n++; printf "    [%d/%d] %s\n", n, total, $2; fflush(); next }
+        /^Installing collected packages/ { print "    installing the downloaded packages..."; fflush(); next }
+        /^Successfully installed/ { print "    installed."; fflush(); next }
+    ' >&2
 }
 
 find_python() {
@@ -56,15 +67,26 @@ ensure_venv() {
         && [ -x "$VENV/bin/pistor" ]; then
         return 0
     fi
-    say "Installing the pinned dependencies from requirements.lock"
-    # The filter drops only pip's notes about package indexes configured on this machine
-    # that have no entry for a package; every other message gets through.
+    local total
+    total="$(grep -c '^[A-Za-z0-9][A-Za-z0-9._-]*==' "$PISTOR_ROOT/requirements.lock")"
+    say "Installing $total pinned packages from requirements.lock into .venv" \
+        "(the first time takes a few minutes; one line per package)"
+    # pip's own output is long and its quiet mode silent for minutes, so each package it
+    # collects is shown as one numbered line. The stderr filter drops only pip's notes
+    # about package indexes configured on this machine that have no entry for a package;
+    # every other message (errors included) gets through. Running as root, as a container
+    # does, is expected here: the root warning would only alarm.
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+        --root-user-action=ignore -r "$PISTOR_ROOT/requirements.lock" \
+        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) \
+        | pip_progress "$total"
+    # setuptools comes from the lock, so the editable install builds without fetching
+    # anything; --quiet keeps setuptools' build chatter out of sight unless it fails.
+    say "Installing Pistor itself (editable)"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        -r "$PISTOR_ROOT/requirements.lock" \
-        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-    # setuptools comes from the lock, so the editable install builds without fetching anything.
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        --no-deps --no-build-isolation -e "$PISTOR_ROOT" \
-        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+        --root-user-action=ignore --no-deps --no-build-isolation -e "$PISTOR_ROOT" \
+        2> >(grep -v -e "is ignored: it is neither a file nor a directory" \
+            -e "SetuptoolsDeprecationWarning" >&2)
+    say "Dependencies installed"
     echo "$wanted" >"$STAMP"
 }

@@ -39,8 +39,14 @@ def home_url() -> str:
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    """``candidate`` if it is a path on this site, else None (no open redirects)."""
-    if candidate and url_has_allowed_host_and_scheme(
+    """``candidate`` if it is a path on this site, else None (no open redirects).
+
+    Only an absolute path ("/patients/") qualifies: "foo" would be read by ``redirect`` as
+    a URL name and fail, and "//host" or "/\\host" leave the site.
+    """
+    if not candidate or not candidate.startswith("/") or candidate[1:2] in {"/", "\\"}:
+        return None
+    if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
@@ -59,12 +65,18 @@ def otp_state(request: HttpRequest) -> OtpState:
         return cached
     user: Any = request.user
     state: OtpState
+    # The middleware's one query already answered these; ask again only without it.
+    context = getattr(request, "staff_context", None)
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         state = "ok"
-    elif totp_device_get_confirmed(user) is not None:
+    elif (
+        context.has_confirmed_totp
+        if context is not None
+        else totp_device_get_confirmed(user) is not None
+    ):
         state = "verify"
-    elif otp_required_by_role(user):
+    elif context.otp_required_by_role if context is not None else otp_required_by_role(user):
         state = "setup"
     else:
         state = "ok"
@@ -75,6 +87,9 @@ def otp_state(request: HttpRequest) -> OtpState:
 def forget_otp_state(request: HttpRequest) -> None:
     if hasattr(request, _OTP_STATE_ATTR):
         delattr(request, _OTP_STATE_ATTR)
+    # The middleware's snapshot predates whatever this request changed (a new device).
+    if getattr(request, "staff_context", None) is not None:
+        request.staff_context = None  # type: ignore[attr-defined]
 
 
 def forbidden_response(request: HttpRequest, message: str | None = None) -> HttpResponse:

@@ -283,7 +283,7 @@ def signin_check_password(*, request: HttpRequest, email: str, password: str) ->
     """
     email = limiter.normalise_username(email)
     ip = get_client_ip_address(request)
-    slot = limiter.claim(email, ip)
+    slot = limiter.claim(email, ip, known_device=limiter.is_known_device(request, email))
     if not slot.allowed:
         _audit_auth(AuditEventType.AUTH_LOCKED_OUT, user=None, email=email, ip=ip)
         return PasswordCheck(user=None, locked_out=True, retry_at=slot.retry_at)

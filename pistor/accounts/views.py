@@ -91,7 +91,7 @@ def locked_out_response(request: HttpRequest, retry_at: Any = None) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_param(request)
-    inactivity = bool(request.session.pop(INACTIVITY_FLAG, False))
+    inactivity = request.session.pop(INACTIVITY_FLAG, False)
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_step_url(request, next_url))
     # The invitation page sends the new member here with their address already filled in.
@@ -107,7 +107,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if result.user is not None:
             login(request, result.user)  # rotates the session key
             signin_record(request=request, user=result.user)
-            return redirect(next_step_url(request, next_url))
+            response = redirect(next_step_url(request, next_url))
+            limiter.remember_device(response, result.user.email)
+            return response
         form.add_error(
             None,
             "That email and password do not match a staff account. Check them and try again.",

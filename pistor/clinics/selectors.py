@@ -20,6 +20,109 @@ def membership_list_for_user(user: Any) -> list[Membership]:
     )
 
 
+@dataclass(frozen=True)
+class StaffContext:
+    """What every signed-in request needs to know about the person, from one query."""
+
+    membership: Membership | None  # the clinic they are working in, clinic loaded
+    clinic_count: int  # active memberships at active clinics ("switch clinic" if > 1)
+    device_valid: bool  # the second-factor device the session names is theirs and confirmed
+    has_confirmed_totp: bool
+    otp_required_by_role: bool
+
+
+def _device_table(device_persistent_id: Any) -> tuple[str, int] | None:
+    """The table and id of the device a session names ("otp_totp.totpdevice/5"), if real."""
+    from django.apps import apps
+    from django_otp.models import Device
+
+    if not isinstance(device_persistent_id, str) or "/" not in device_persistent_id:
+        return None
+    model_path, _, pk = device_persistent_id.rpartition("/")
+    parts = model_path.split(".")
+    try:
+        model = apps.get_model(parts[-2], parts[-1])
+        device_pk = int(pk)
+    except (LookupError, ValueError, IndexError):
+        return None
+    if not issubclass(model, Device):
+        return None
+    return model._meta.db_table, device_pk
+
+
+def staff_context_get(*, user_id: Any, clinic_id: Any, device_persistent_id: Any) -> StaffContext:
+    """The signed-in person's clinic membership and second-factor state in ONE statement.
+
+    Every signed-in request runs this, so it is written as SQL rather than built by the ORM:
+    the annotated queryset it replaces spent longer being compiled than being run (a third
+    of the record page's time, profiled). The chosen clinic wins if it is still an active
+    membership at an active clinic; otherwise a person with exactly one clinic is placed in
+    it, and a person with several must choose.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pistor.accounts.selectors import OTP_REQUIRED_ROLES
+
+    try:
+        chosen = int(clinic_id) if clinic_id is not None else None
+    except (TypeError, ValueError):
+        chosen = None
+    membership_table = Membership._meta.db_table
+    clinic_table = Clinic._meta.db_table
+    totp_table = TOTPDevice._meta.db_table
+    roles = sorted(r.value for r in OTP_REQUIRED_ROLES)
+    device = _device_table(device_persistent_id)
+    params: list[Any] = []
+    if device is not None:
+        device_sql = f"EXISTS (SELECT 1 FROM {device[0]} d WHERE d.id = %s AND d.user_id = %s AND d.confirmed)"  # noqa: S608, E501
+        params += [device[1], user_id]
+    else:
+        device_sql = "(1 = 0)"
+    clinic_columns = ", ".join(f"c.{f.column}" for f in Clinic._meta.concrete_fields)
+    role_marks = ", ".join(["%s"] * len(roles))
+    # Table names come from the models' own metadata, values only as parameters.
+    sql = f"""
+        SELECT {clinic_columns},
+               m.id AS pistor_membership_id, m.role AS pistor_role,
+               {device_sql} AS pistor_device_valid,
+               EXISTS (SELECT 1 FROM {totp_table} t WHERE t.user_id = %s AND t.confirmed)
+                   AS pistor_has_totp,
+               EXISTS (SELECT 1 FROM {membership_table} r WHERE r.user_id = %s AND r.is_active
+                       AND r.role IN ({role_marks})) AS pistor_otp_required,
+               (SELECT COUNT(*) FROM {membership_table} n
+                  JOIN {clinic_table} nc ON nc.id = n.clinic_id
+                 WHERE n.user_id = %s AND n.is_active AND nc.is_active) AS pistor_clinic_count
+          FROM (SELECT 1 AS one) base
+          LEFT JOIN {membership_table} m ON m.id = (
+                SELECT a.id FROM {membership_table} a
+                  JOIN {clinic_table} ac ON ac.id = a.clinic_id
+                 WHERE a.user_id = %s AND a.is_active AND ac.is_active
+                 ORDER BY CASE WHEN a.clinic_id = %s THEN 0 ELSE 1 END, ac.name, a.id
+                 LIMIT 1)
+          LEFT JOIN {clinic_table} c ON c.id = m.clinic_id
+    """  # noqa: S608
+    params += [user_id, user_id, *roles, user_id, user_id, chosen]
+    row: Any = next(iter(Clinic.objects.raw(sql, params)))
+    count = int(row.pistor_clinic_count or 0)
+    membership = None
+    if row.pk is not None and ((chosen is not None and row.pk == chosen) or count == 1):
+        # Built from the row, timestamps deferred: nothing in a request reads them.
+        membership = Membership.from_db(
+            Membership.objects.db,
+            ["id", "user_id", "clinic_id", "role", "is_active"],
+            [row.pistor_membership_id, user_id, row.pk, row.pistor_role, True],
+        )
+        row._state.adding = False
+        membership.clinic = row
+    return StaffContext(
+        membership=membership,
+        clinic_count=count,
+        device_valid=bool(row.pistor_device_valid),
+        has_confirmed_totp=bool(row.pistor_has_totp),
+        otp_required_by_role=bool(row.pistor_otp_required),
+    )
+
+
 def membership_for_request(user: Any, clinic_id: Any) -> Membership | None:
     """The membership for the clinic chosen in the session, or the only one the user has."""
     qs = Membership.objects.filter(user=user, is_active=True, clinic__is_active=True)

@@ -4,7 +4,11 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 from pistor.core.context import reset_request_id, set_request_id
 
@@ -56,4 +60,87 @@ class ContentSecurityPolicyMiddleware:
         # The API docs page sets its own, looser policy for its bundled assets.
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
+        return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def too_large_response(request: HttpRequest) -> HttpResponse:
+    """413 in the shape the caller reads: the API's error JSON, or a plain page."""
+    message = "The request is larger than Pistor accepts. Send less at a time."
+    if _is_api(request):
+        return JsonResponse({"message": message, "extra": {}}, status=413)
+    # Rendered without the request's context: nothing about the session is read for it.
+    return HttpResponse(render_to_string("413.html"), status=413)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a body over the limit with 413 before anything reads it.
+
+    Without this, Django's ``RequestDataTooBig`` surfaces wherever the body is first read
+    (the CSRF check, a form, the API's parser) and becomes a 400 or, in some paths, a 500.
+    Multipart bodies (photo uploads) get their own, larger limit; the size of their text
+    fields is still held to Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` while parsing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django answers a malformed length itself (an empty body)
+        content_type = request.META.get("CONTENT_TYPE", "")
+        limit = (
+            settings.PISTOR_MAX_UPLOAD_BYTES
+            if content_type.startswith("multipart/form-data")
+            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if limit is not None and length > limit:
+            return too_large_response(request)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API response and every signed-in page.
+
+    Those are the responses that can carry patient data; set once here so no view can
+    forget it. Static files never get here (WhiteNoise answers them earlier), so they stay
+    cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and getattr(user, "is_authenticated", False)
+        if signed_in or _is_api(request) or "no-store" in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Gives a page's bare 405 (``require_http_methods``) the styled page; the API's stays."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and not _is_api(request)
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not getattr(response, "streaming", False)
+            and not response.content
+        ):
+            styled = render(request, "405.html", status=405)
+            if response.has_header("Allow"):
+                styled["Allow"] = response["Allow"]
+            return styled
         return response

@@ -6,17 +6,7 @@ from typing import Any
 
 from django import template
 
-from pistor.clinics.selectors import membership_list_for_user
-
 register = template.Library()
-
-
-@register.simple_tag
-def user_has_several_clinics(user: Any) -> bool:
-    """Whether to offer "switch clinic": only people who work at more than one clinic."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return len(membership_list_for_user(user)) > 1
 
 
 @register.filter
