@@ -10,6 +10,13 @@ pytest_plugins = ["pistor.testing.fuzz"]
 pytest_plugins += ["pistor.testing.pathway"]  # moving_clock
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoint_file(tmp_path, settings):
+    # The database is rolled back after each test; a checkpoint file shared between tests
+    # would remember chains that no longer exist and fail the next `audit verify`.
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+
+
 @pytest.fixture
 def clinic(db):
     return ClinicFactory(name="Harbour Skin Clinic")
