@@ -157,7 +157,7 @@ def _account_reopen(*, user: User, clinic: Clinic, actor: User | None) -> None:
     audit_record(
         clinic=clinic,
         actor=actor,
-        event_type="staff.reopened",
+        event_type=AuditEventType.STAFF_REOPENED,
         subject_type="user",
         subject_id=user.pk,
         before={"is_active": False},
@@ -541,7 +541,7 @@ def staff_invite(
     audit_record(
         clinic=clinic,
         actor=actor,
-        event_type="staff.invited",
+        event_type=AuditEventType.STAFF_INVITED,
         subject_type="staff_invitation",
         subject_id=invitation.pk,
         after={
@@ -644,7 +644,7 @@ def invitation_accept(
         audit_record(
             clinic=clinic,
             actor=user,
-            event_type="staff.created",
+            event_type=AuditEventType.STAFF_CREATED,
             subject_type="user",
             subject_id=user.pk,
             after={"email": user.email, "full_name": user.full_name, "invitation": invitation.pk},
@@ -658,7 +658,7 @@ def invitation_accept(
             audit_record(
                 clinic=clinic,
                 actor=user,
-                event_type="auth.password_set",
+                event_type=AuditEventType.AUTH_PASSWORD_SET,
                 subject_type="user",
                 subject_id=user.pk,
                 after={"via": "invitation"},
@@ -678,7 +678,9 @@ def invitation_accept(
     audit_record(
         clinic=clinic,
         actor=user,
-        event_type="membership.created" if before is None else "membership.reactivated",
+        event_type=AuditEventType.MEMBERSHIP_CREATED
+        if before is None
+        else "membership.reactivated",
         subject_type="membership",
         subject_id=membership.pk,
         before=before,
@@ -710,7 +712,7 @@ def invitation_withdraw(
     audit_record(
         clinic=clinic,
         actor=actor,
-        event_type="staff.invitation_withdrawn",
+        event_type=AuditEventType.STAFF_INVITATION_WITHDRAWN,
         subject_type="staff_invitation",
         subject_id=invitation.pk,
         after={"email": invitation.email},
@@ -734,7 +736,7 @@ def authenticator_reset(*, membership: Membership, actor: User | None) -> int:
     audit_record(
         clinic=membership.clinic,
         actor=actor,
-        event_type="auth.2fa_reset",
+        event_type=AuditEventType.AUTH_2FA_RESET,
         subject_type="user",
         subject_id=user_id,
         after={"membership": membership.pk, "devices_removed": removed},
@@ -774,7 +776,7 @@ def account_unlock(*, membership: Membership, actor: User | None) -> int:
     audit_record(
         clinic=membership.clinic,
         actor=actor,
-        event_type="auth.unlocked",
+        event_type=AuditEventType.AUTH_UNLOCKED,
         subject_type="user",
         subject_id=membership.user_id,
         after={"membership": membership.pk, "addresses": len(addresses)},
@@ -797,7 +799,7 @@ def password_change(*, request: HttpRequest, user: User, new_password: str) -> N
     audit_record(
         clinic=None,
         actor=user,
-        event_type="auth.password_changed",
+        event_type=AuditEventType.AUTH_PASSWORD_CHANGED,
         subject_type="user",
         subject_id=user.pk,
         after={"ip": get_client_ip_address(request)},
@@ -809,7 +811,7 @@ def password_reset_record(*, request: HttpRequest, user: User) -> None:
     audit_record(
         clinic=None,
         actor=user,
-        event_type="auth.password_reset",
+        event_type=AuditEventType.AUTH_PASSWORD_RESET,
         subject_type="user",
         subject_id=user.pk,
         after={"ip": get_client_ip_address(request)},

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from pistor.allergytests.constants import TEXT_MAX, Result
 from pistor.allergytests.models import AllergyTest, AllergyTestReading, RecordedAllergy
 from pistor.allergytests.selectors import product_ingredients
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.gates import MIN_READ_HOURS
@@ -88,7 +89,7 @@ def allergy_test_place(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="allergy_test.placed",
+            event_type=AuditEventType.ALLERGY_TEST_PLACED,
             subject_type="patient",
             subject_id=patient.pk,
             after={"test": test.pk, "products": codes, "placed_at": placed_at},
@@ -153,7 +154,7 @@ def allergy_test_read(
             audit_record(
                 clinic=clinic,
                 actor=actor,
-                event_type="allergy_test.read",
+                event_type=AuditEventType.ALLERGY_TEST_READ,
                 subject_type="patient",
                 subject_id=test.patient_id,
                 after={

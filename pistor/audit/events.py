@@ -29,10 +29,22 @@ class AuditEventType(models.TextChoices):
     MEMBERSHIP_DEACTIVATED = "membership.deactivated", "Role removed"
     API_TOKEN_CREATED = "api_token.created", "API token issued"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    AUTH_2FA_RESET = "auth.2fa_reset", "Authenticator removed by a manager"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed", "Password changed"
+    AUTH_PASSWORD_RESET = "auth.password_reset", "Password reset by email link"
+    AUTH_PASSWORD_SET = "auth.password_set", "Password set from an invitation"
+    AUTH_UNLOCKED = "auth.unlocked", "Account unlocked"
+    STAFF_INVITED = "staff.invited", "Staff member invited"
+    STAFF_INVITATION_WITHDRAWN = "staff.invitation_withdrawn", "Invitation withdrawn"
+    STAFF_REOPENED = "staff.reopened", "Staff account reopened"
     # The clinic
     CLINIC_CREATED = "clinic.created", "Clinic opened"
     CLINIC_SWITCHED = "clinic.switched", "Switched to this clinic"
     CLINIC_SETTINGS_UPDATED = "clinic.settings_updated", "Screening settings changed"
+    CLINIC_SEEDED = "clinic.seeded", "Made-up data generated (pistor seed)"
+    PRICE_SET = "price.set", "Price set"
+    PRICE_DELETED = "price.deleted", "Price removed"
+    PRICING_VAT_SET = "pricing.vat_set", "VAT rate changed"
     CATALOG_PRODUCT_CREATED = "catalog.clinic_product.created", "Clinic product added"
     CATALOG_PRODUCT_UPDATED = "catalog.clinic_product.updated", "Clinic product changed"
     CATALOG_PRODUCT_RETIRED = "catalog.clinic_product.retired", "Clinic product retired"
@@ -41,18 +53,35 @@ class AuditEventType(models.TextChoices):
     CATALOG_PROTOCOL_RETIRED = "catalog.clinic_protocol.retired", "Clinic protocol retired"
     # Patients' records
     PATIENT_VIEWED = "patient.viewed", "Record opened"
+    PATIENT_LIST_VIEWED = "patient.list_viewed", "Patient list or search read"
     PATIENT_CREATED = "patient.created", "Patient registered"
     PATIENT_UPDATED = "patient.updated", "Record changed"
     PATIENT_ARCHIVED = "patient.archived", "Record archived"
     PATIENT_RESTORED = "patient.restored", "Record restored"
     CLINICAL_SCREEN_RUN = "clinical.screen_run", "Safety screen run"
+    # The care pathway
+    INTAKE_SUBMITTED = "intake.submitted", "Medical history recorded"
+    INTAKE_LINK_CREATED = "intake_link.created", "Medical history link sent"
+    INTAKE_LINK_USED = "intake_link.used", "Medical history filled by the patient"
+    CONSULTATION_RECORDED = "consultation.recorded", "Consultation recorded"
+    SCREENING_OVERRIDDEN = "screening.overridden", "Safety warning overridden"
+    ALLERGY_TEST_PLACED = "allergy_test.placed", "Allergy test placed"
+    ALLERGY_TEST_READ = "allergy_test.read", "Allergy test read"
+    CONSENT_CREATED = "consent.created", "Consent drawn up"
+    CONSENT_LINK_CREATED = "consent.link_created", "Consent link sent"
+    CONSENT_PATIENT_SIGNED = "consent.patient_signed", "Consent signed by the patient"
+    CONSENT_SIGNED = "consent.signed", "Consent countersigned and in force"
+    RECORD_ADDENDUM_ADDED = "record.addendum_added", "Addendum added to a signed record"
+    RECORD_WITHDRAWN = "record.withdrawn", "Signed record withdrawn"
+    PLAN_CREATED = "plan.created", "Treatment plan drawn up"
+    PLAN_SESSION_CHANGED = "plan.session_changed", "Planned session changed"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
 
 #: Events that record that someone looked, not that something changed: the trail links
 #: them with "View", not "View changes".
-VIEW_EVENTS = frozenset({AuditEventType.PATIENT_VIEWED})
+VIEW_EVENTS = frozenset({AuditEventType.PATIENT_VIEWED, AuditEventType.PATIENT_LIST_VIEWED})
 
 _LABELS: dict[str, str] = {str(member.value): str(member.label) for member in AuditEventType}
 
@@ -77,4 +106,8 @@ SUBJECT_TYPES: dict[str, str] = {
     "clinic_product": "Clinic product",
     "clinic_protocol": "Clinic protocol",
     "protocol": "Protocol",
+    "staff_invitation": "Staff invitation",
+    "consent": "Consent",
+    "plan": "Treatment plan",
+    "price_item": "Price",
 }

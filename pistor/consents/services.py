@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.consents.constants import LINK_HOURS_DEFAULT, LINK_HOURS_MAX, ConsentKind, PhotoUse
@@ -101,7 +102,7 @@ def consent_create(
         audit_record(
             clinic=clinic,
             actor=by,
-            event_type="consent.created",
+            event_type=AuditEventType.CONSENT_CREATED,
             subject_type="consent",
             subject_id=consent.pk,
             after={"patient": patient.pk, "kind": kind, "indication": indication_code},
@@ -146,7 +147,7 @@ def consent_link_create(
         audit_record(
             clinic=consent.clinic,
             actor=by,
-            event_type="consent.link_created",
+            event_type=AuditEventType.CONSENT_LINK_CREATED,
             subject_type="consent",
             subject_id=consent.pk,
             after={"link": link.pk, "expires_at": link.expires_at},
@@ -229,7 +230,7 @@ def consent_patient_sign(
         audit_record(
             clinic=consent.clinic,
             actor=actor,
-            event_type="consent.patient_signed",
+            event_type=AuditEventType.CONSENT_PATIENT_SIGNED,
             subject_type="consent",
             subject_id=consent.pk,
             after={"via": consent.patient_signed_via, "signed_at": now},
@@ -250,7 +251,7 @@ def consent_countersign(
         record=consent,
         signer=practitioner,
         now=now,
-        event_type="consent.signed",
+        event_type=AuditEventType.CONSENT_SIGNED,
         extra_fields=("countersignature",),
     )
 

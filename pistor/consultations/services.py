@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog.types import Severity
@@ -175,7 +176,7 @@ def consultation_record(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="consultation.recorded",
+            event_type=AuditEventType.CONSULTATION_RECORDED,
             subject_type="patient",
             subject_id=patient.pk,
             after={
@@ -259,7 +260,7 @@ def screening_override_record(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="screening.overridden",
+            event_type=AuditEventType.SCREENING_OVERRIDDEN,
             subject_type="patient",
             subject_id=consultation.patient_id,
             after={"consultation": consultation.pk, "findings": codes, "reason": reason},

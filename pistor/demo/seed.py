@@ -156,6 +156,7 @@ def seed_database(
 ) -> SeedReport:
     """Make ``clinics`` clinics with ``patients`` patients each, and every registered
     generator's history, deterministically from ``seed``, in one transaction."""
+    from pistor.audit.events import AuditEventType
     from pistor.audit.services import audit_record
     from pistor.clinics.models import Clinic
 
@@ -201,7 +202,7 @@ def seed_database(
             audit_record(
                 clinic=clinic,
                 actor=None,
-                event_type="clinic.seeded",
+                event_type=AuditEventType.CLINIC_SEEDED,
                 subject_type="clinic",
                 subject_id=clinic.pk,
                 after={"seed": seed, "generators": order, "patients": patients},

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.catalog.types import FactKind
@@ -223,7 +224,7 @@ def intake_submit(
         audit_record(
             clinic=clinic,
             actor=form.submitted_by,
-            event_type="intake.submitted",
+            event_type=AuditEventType.INTAKE_SUBMITTED,
             subject_type="patient",
             subject_id=patient.pk,
             after=_summary(form),
@@ -256,7 +257,7 @@ def intake_link_create(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="intake_link.created",
+            event_type=AuditEventType.INTAKE_LINK_CREATED,
             subject_type="patient",
             subject_id=patient.pk,
             after={"link": link.pk, "expires_at": link.expires_at},
@@ -299,7 +300,7 @@ def intake_submit_by_link(*, token: str, answers: IntakeAnswers, now: dt.datetim
         audit_record(
             clinic=link.clinic,
             actor=None,
-            event_type="intake_link.used",
+            event_type=AuditEventType.INTAKE_LINK_USED,
             subject_type="patient",
             subject_id=link.patient_id,
             after={"link": link.pk, "version": form.version},

@@ -91,7 +91,7 @@ def patients_listed(
     audit_record(
         clinic=clinic,
         actor=user,
-        event_type="patient.list_viewed",
+        event_type=AuditEventType.PATIENT_LIST_VIEWED,
         subject_type="patient",
         subject_id="",
         after={

@@ -238,7 +238,7 @@ def _audit_created(patient: Patient, actor: User | None) -> None:
     audit_record(
         clinic=patient.clinic,
         actor=actor,
-        event_type="patient.created",
+        event_type=AuditEventType.PATIENT_CREATED,
         subject_type=SUBJECT_TYPE,
         subject_id=patient.pk,
         after={"record_number": patient.record_number, **_snapshot(patient)},

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.errors import ClinicalDataError
@@ -124,7 +125,7 @@ def plan_create(
         audit_record(
             clinic=clinic,
             actor=by,
-            event_type="plan.created",
+            event_type=AuditEventType.PLAN_CREATED,
             subject_type="plan",
             subject_id=plan.pk,
             after={
@@ -175,7 +176,7 @@ def plan_session_update(
         audit_record(
             clinic=session.plan.clinic,
             actor=by,
-            event_type="plan.session_changed",
+            event_type=AuditEventType.PLAN_SESSION_CHANGED,
             subject_type="plan",
             subject_id=session.plan_id,
             before=before,
@@ -243,7 +244,7 @@ def price_item_set(
         audit_record(
             clinic=clinic,
             actor=by,
-            event_type="price.set",
+            event_type=AuditEventType.PRICE_SET,
             subject_type="price_item",
             subject_id=item.pk,
             before=before,
@@ -260,7 +261,7 @@ def price_item_delete(*, clinic: Clinic, by: User, pk: int) -> None:
         audit_record(
             clinic=clinic,
             actor=by,
-            event_type="price.deleted",
+            event_type=AuditEventType.PRICE_DELETED,
             subject_type="price_item",
             subject_id=pk,
             before={"amount": item.amount},
@@ -283,7 +284,7 @@ def pricing_settings_set(*, clinic: Clinic, by: User, vat_rate: object) -> Prici
         audit_record(
             clinic=clinic,
             actor=by,
-            event_type="pricing.vat_set",
+            event_type=AuditEventType.PRICING_VAT_SET,
             subject_type="clinic",
             subject_id=clinic.pk,
             before=before,

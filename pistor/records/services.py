@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.core import clock
 from pistor.core.errors import Conflict, ValidationFailed
@@ -122,7 +123,7 @@ def record_add_addendum(
         audit_record(
             clinic=record.clinic,
             actor=author,
-            event_type="record.addendum_added",
+            event_type=AuditEventType.RECORD_ADDENDUM_ADDED,
             subject_type=record.record_type,
             subject_id=record.pk,
             after={"addendum": addendum.pk, "reason": reason},
@@ -152,7 +153,7 @@ def record_withdraw(
         audit_record(
             clinic=record.clinic,
             actor=by,
-            event_type="record.withdrawn",
+            event_type=AuditEventType.RECORD_WITHDRAWN,
             subject_type=record.record_type,
             subject_id=record.pk,
             after={"withdrawal": withdrawal.pk, "reason": reason},

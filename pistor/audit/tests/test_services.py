@@ -378,3 +378,11 @@ def test_a_deleted_chain_stays_in_later_checkpoints(clinic, other_clinic, manage
     problems = audit_verify()
     assert [(p.clinic_id, p.position) for p in problems] == [(clinic.pk, 1)]
     assert "whole chain is missing" in problems[0].problem
+
+
+def test_an_event_type_missing_from_the_one_list_is_refused(clinic):
+    from pistor.audit.models import AuditEvent
+
+    with pytest.raises(ValueError):
+        audit_record(clinic=clinic, actor=None, event_type="patient.peeked")
+    assert not AuditEvent.objects.filter(event_type="patient.peeked").exists()
