@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "pistor.patients",
     "pistor.catalog",
     "pistor.tools",
+    "pistor.inventory",
     "pistor.api",
     "pistor.web",
 ]

@@ -24,6 +24,13 @@ class Action(StrEnum):
     API_DOCS_VIEW = "api_docs.view"
     # Planner, safety screen, cocktail suggestions, dosing and scales: clinical staff only.
     CLINICAL_TOOLS_USE = "clinical_tools.use"
+    # Stock (issue 9). Goods-in is for nurses and managers; trace (contact details) for
+    # practitioners and managers; products, recall, waste and counts for managers.
+    INVENTORY_VIEW = "inventory.view"  # stock, batches, opened vials, alerts, fridge log
+    INVENTORY_RECEIVE = "inventory.receive"  # goods-in, open a vial, fridge readings
+    INVENTORY_USE = "inventory.use"  # record product given to a patient
+    INVENTORY_TRACE = "inventory.trace"  # who received a batch, with contact details
+    INVENTORY_MANAGE = "inventory.manage"  # products, recall, waste, counts, alert settings
 
 
 _ALL = frozenset(Action)
@@ -39,6 +46,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.INVENTORY_VIEW,
+            Action.INVENTORY_USE,
+            Action.INVENTORY_TRACE,
         }
     ),
     Role.NURSE: frozenset(
@@ -50,6 +60,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.INVENTORY_VIEW,
+            Action.INVENTORY_RECEIVE,
+            Action.INVENTORY_USE,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
