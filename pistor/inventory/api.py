@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
@@ -314,8 +314,11 @@ def create_product(request: HttpRequest, body: ProductIn) -> Any:
     fields = body.model_dump(exclude_none=True, exclude={"code"})
     if body.composition is not None:
         fields["composition"] = [c.model_dump() for c in body.composition]
-    return 201, services.product_create(
-        clinic=_clinic(request), actor=_actor(request), code=body.code, **fields
+    return Status(
+        201,
+        services.product_create(
+            clinic=_clinic(request), actor=_actor(request), code=body.code, **fields
+        ),
     )
 
 
@@ -356,16 +359,19 @@ def receive_batch(request: HttpRequest, body: BatchIn) -> Any:
         fridge = Fridge.objects.for_clinic(clinic).filter(pk=body.fridge_id).first()
         if fridge is None:
             raise NotFound("No such fridge.")
-    return 201, services.batch_receive(
-        clinic=clinic,
-        actor=_actor(request),
-        product_code=body.product,
-        lot=body.lot,
-        expires_on=body.expires_on,
-        quantity=_quantity(body.quantity),
-        supplier=body.supplier,
-        delivery_note=body.delivery_note,
-        fridge=fridge,
+    return Status(
+        201,
+        services.batch_receive(
+            clinic=clinic,
+            actor=_actor(request),
+            product_code=body.product,
+            lot=body.lot,
+            expires_on=body.expires_on,
+            quantity=_quantity(body.quantity),
+            supplier=body.supplier,
+            delivery_note=body.delivery_note,
+            fridge=fridge,
+        ),
     )
 
 
@@ -396,7 +402,7 @@ def record_movement(request: HttpRequest, batch_id: int, body: MovementIn) -> An
         quantity=_quantity(body.quantity),
         reason=body.reason,
     )
-    return 201, _movement_out(movement)
+    return Status(201, _movement_out(movement))
 
 
 @router.post(
@@ -413,7 +419,7 @@ def count_batch(request: HttpRequest, batch_id: int, body: CountIn) -> Any:
         counted=_quantity(body.counted, "counted"),
         reason=body.reason,
     )
-    return 201, _movement_out(movement)
+    return Status(201, _movement_out(movement))
 
 
 @router.post(
@@ -466,8 +472,11 @@ def list_containers(request: HttpRequest) -> Any:
     summary="Open a multi-dose vial of a batch",
 )
 def open_container(request: HttpRequest, body: ContainerIn) -> Any:
-    return 201, services.container_open(
-        clinic=_clinic(request), actor=_actor(request), batch=_batch(request, body.batch_id)
+    return Status(
+        201,
+        services.container_open(
+            clinic=_clinic(request), actor=_actor(request), batch=_batch(request, body.batch_id)
+        ),
     )
 
 
@@ -508,7 +517,7 @@ def administer(request: HttpRequest, response: HttpResponse, body: Administratio
         occasion=body.occasion,
         occasion_ref=body.occasion_ref,
     )
-    return 201, _admin_out(administration)
+    return Status(201, _admin_out(administration))
 
 
 @router.get(
@@ -551,8 +560,8 @@ def alerts(request: HttpRequest) -> Any:
     summary="Add a fridge",
 )
 def create_fridge(request: HttpRequest, body: FridgeIn) -> Any:
-    return 201, services.fridge_create(
-        clinic=_clinic(request), actor=_actor(request), name=body.name
+    return Status(
+        201, services.fridge_create(clinic=_clinic(request), actor=_actor(request), name=body.name)
     )
 
 
@@ -571,7 +580,7 @@ def record_reading(request: HttpRequest, fridge_id: int, body: ReadingIn) -> Any
     )
     if fridge is None:
         raise NotFound("No such fridge.")
-    return 201, services.fridge_reading_record(
+    return Status(201, services.fridge_reading_record(
         clinic=clinic, actor=_actor(request), fridge=fridge, celsius=body.celsius,
         taken_at=body.taken_at,
-    )  # fmt: skip
+    ))  # fmt: skip
