@@ -11,5 +11,6 @@ urlpatterns = [
     path("audit/", include("pistor.audit.urls")),
     path("catalog/", include("pistor.catalog.urls")),
     path("tools/", include("pistor.tools.urls")),
+    path("inventory/", include("pistor.inventory.urls")),
     *api_urlpatterns,
 ]

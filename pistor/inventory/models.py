@@ -19,8 +19,6 @@ from pistor.inventory.constants import (
     StockUnit,
 )
 
-_QTY = {"max_digits": 12, "decimal_places": 3}
-
 
 class InventorySettings(ClinicScopedModel):
     """How early the clinic wants to hear about expiring batches and opened vials."""
@@ -51,7 +49,9 @@ class StockProduct(ClinicScopedModel):
         help_text='Ingredients: [{"ingredient": code, "concentration": "10 mg/mL"}, ...]',
     )
     form = models.CharField(max_length=20, choices=ContainerForm.choices)
-    unit_volume_ml = models.DecimalField("volume per container (mL)", null=True, blank=True, **_QTY)
+    unit_volume_ml = models.DecimalField(
+        "volume per container (mL)", null=True, blank=True, max_digits=12, decimal_places=3
+    )
     stock_unit = models.CharField(max_length=8, choices=StockUnit.choices, default=StockUnit.ML)
     multi_dose = models.BooleanField(
         default=False, help_text="A vial that is opened once and drawn from several times."
@@ -70,7 +70,10 @@ class StockProduct(ClinicScopedModel):
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3, default="EUR")
     reorder_level = models.DecimalField(
-        default=Decimal("0"), help_text="Warn when stock falls below this.", **_QTY
+        default=Decimal("0"),
+        help_text="Warn when stock falls below this.",
+        max_digits=12,
+        decimal_places=3,
     )
     from_catalog = models.BooleanField(default=False)
 
@@ -109,8 +112,8 @@ class Batch(ClinicScopedModel):
     product = models.ForeignKey(StockProduct, on_delete=models.PROTECT, related_name="batches")
     lot = models.CharField("lot number", max_length=80)
     expires_on = models.DateField(help_text="The last day the batch may be used.")
-    quantity_received = models.DecimalField(**_QTY)
-    quantity_on_hand = models.DecimalField(**_QTY)
+    quantity_received = models.DecimalField(max_digits=12, decimal_places=3)
+    quantity_on_hand = models.DecimalField(max_digits=12, decimal_places=3)
     supplier = models.CharField(max_length=200, blank=True)
     delivery_note = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField()
@@ -166,7 +169,7 @@ class Container(ClinicScopedModel):
     expires_at = models.DateTimeField(
         help_text="Opened time plus the in-use limit, or the batch expiry, whichever is first."
     )
-    quantity_remaining = models.DecimalField(**_QTY)
+    quantity_remaining = models.DecimalField(max_digits=12, decimal_places=3)
     discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -197,7 +200,7 @@ class Administration(ClinicScopedModel):
         related_name="administrations",
     )
     product_code = models.CharField(max_length=80)
-    quantity = models.DecimalField(**_QTY)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
     unit = models.CharField(max_length=8, choices=StockUnit.choices)
     occasion = models.CharField(max_length=30)
     occasion_ref = models.CharField(max_length=80, blank=True)
@@ -223,8 +226,10 @@ class Movement(ClinicScopedModel):
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=20, choices=MovementKind.choices)
-    quantity = models.DecimalField(help_text="Positive in, negative out.", **_QTY)
-    balance_after = models.DecimalField(**_QTY)
+    quantity = models.DecimalField(
+        help_text="Positive in, negative out.", max_digits=12, decimal_places=3
+    )
+    balance_after = models.DecimalField(max_digits=12, decimal_places=3)
     reason = models.TextField(blank=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(

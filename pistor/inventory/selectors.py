@@ -220,7 +220,8 @@ def alerts_get(*, clinic: Clinic, now: dt.datetime | None = None) -> Alerts:
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     settings = inventory_settings_get(clinic=clinic)
-    low = [p for p in product_list(clinic=clinic, on=today) if p.on_hand < p.reorder_level]
+    products = product_list(clinic=clinic, on=today)
+    low = [p for p in products if getattr(p, "on_hand", 0) < p.reorder_level]
     base = Batch.objects.for_clinic(clinic).select_related("product").filter(quantity_on_hand__gt=0)
     expiring = list(
         base.filter(

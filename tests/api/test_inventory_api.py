@@ -84,7 +84,7 @@ def test_goods_in_refusals_are_clear_and_write_nothing(nurse_api, stock):
 
 def test_a_use_takes_the_nearer_expiry_batch_by_default(api, stock, clinic):
     _, near, _ = stock
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     response = _give(api, patient)
     assert response.status_code == 201, response.content
     assert response.json()["lot"] == "NEAR"
@@ -96,7 +96,7 @@ def test_a_use_takes_the_nearer_expiry_batch_by_default(api, stock, clinic):
 @pytest.mark.parametrize("case", ["expired", "recalled", "too_much", "wrong_unit", "vial"])
 def test_use_refusals_are_clear_4xx_and_write_nothing(api, stock, clinic, case):
     p, near, _ = stock
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     over: dict = {"batch_id": near.pk}
     status, words = 409, ""
     if case == "expired":
@@ -154,7 +154,7 @@ def test_another_clinics_batch_answers_404(client, other_clinic_user, other_clin
 
 def test_recall_then_trace_lists_the_patient_with_contact_details(api, manager_api, stock, clinic):
     _, near, _ = stock
-    patient = PatientFactory(clinic=clinic, email="p@example.org")
+    patient = PatientFactory.create(clinic=clinic, email="p@example.org")
     assert _give(api, patient).status_code == 201
     response = manager_api.post(
         f"{BASE}/batches/{near.pk}/recall", {"reason": "Particles", "reference": "MHRA-1"}

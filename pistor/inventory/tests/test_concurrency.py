@@ -47,7 +47,7 @@ def threads_share_a_file_database(tmp_path):
 def last_millilitre(transactional_db, clinic):
     p = product(clinic, code="last-ml")
     b = batch(clinic, p, ml="1")
-    patients = [PatientFactory(clinic=clinic) for _ in range(USERS)]
+    patients = [PatientFactory.create(clinic=clinic) for _ in range(USERS)]
     return p, b, patients
 
 

@@ -90,7 +90,7 @@ def test_use_picks_the_batch_that_expires_first(clinic):
     p = product(clinic)
     batch(clinic, p, lot="LATE", days=300)
     near = batch(clinic, p, lot="NEAR", days=40)
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     given = use(clinic, patient, p.code, ml("1.5"), occasion_ref="AT-1")
     assert given.batch == near
     near.refresh_from_db()
@@ -109,7 +109,7 @@ def test_fefo_skips_expired_and_recalled_batches(clinic):
     bad = batch(clinic, p, lot="BAD", days=10)
     services.batch_recall(clinic=clinic, actor=None, batch=bad, reason="Sterility")
     good = batch(clinic, p, lot="GOOD", days=100)
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     assert use(clinic, patient, p.code, ml(1)).batch == good
     assert [b.lot for b in selectors.batch_choices(clinic=clinic, product_code=p.code)] == ["GOOD"]
 
@@ -119,7 +119,7 @@ def test_use_of_an_expired_batch_is_refused_and_nothing_is_written(clinic):
     b = batch(clinic, p, days=1)
     Batch.objects.filter(pk=b.pk).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
     with pytest.raises(Conflict, match="expired"):
-        use(clinic, PatientFactory(clinic=clinic), p.code, ml(1), batch=b)
+        use(clinic, PatientFactory.create(clinic=clinic), p.code, ml(1), batch=b)
     _nothing_written(b, "10")
 
 
@@ -128,7 +128,7 @@ def test_use_of_a_recalled_batch_is_refused(clinic):
     b = batch(clinic, p)
     services.batch_recall(clinic=clinic, actor=None, batch=b, reason="Particles", reference="R-1")
     with pytest.raises(Conflict, match="recalled"):
-        use(clinic, PatientFactory(clinic=clinic), p.code, ml(1), batch=b)
+        use(clinic, PatientFactory.create(clinic=clinic), p.code, ml(1), batch=b)
     _nothing_written(b, "10")
 
 
@@ -136,16 +136,16 @@ def test_use_beyond_stock_is_refused(clinic):
     p = product(clinic)
     b = batch(clinic, p, ml="2")
     with pytest.raises(Conflict, match="Not enough"):
-        use(clinic, PatientFactory(clinic=clinic), p.code, ml("2.5"), batch=b)
+        use(clinic, PatientFactory.create(clinic=clinic), p.code, ml("2.5"), batch=b)
     with pytest.raises(Conflict, match="Not enough"):
-        use(clinic, PatientFactory(clinic=clinic), p.code, ml("2.5"))
+        use(clinic, PatientFactory.create(clinic=clinic), p.code, ml("2.5"))
     _nothing_written(b, "2")
 
 
 def test_use_in_the_wrong_unit_is_refused_and_microlitres_convert(clinic):
     p = product(clinic)
     b = batch(clinic, p)
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     with pytest.raises(ValidationFailed) as err:
         use(clinic, patient, p.code, Quantity.of(10, "mg"))
     assert "quantity" in err.value.fields
@@ -159,7 +159,7 @@ def test_another_clinics_patient_is_not_found(clinic, other_clinic):
     p = product(clinic)
     batch(clinic, p)
     with pytest.raises(NotFound):
-        use(clinic, PatientFactory(clinic=other_clinic), p.code, ml(1))
+        use(clinic, PatientFactory.create(clinic=other_clinic), p.code, ml(1))
 
 
 def test_an_opened_vial_expires_at_its_in_use_limit_and_is_then_refused(clinic):
@@ -168,7 +168,7 @@ def test_an_opened_vial_expires_at_its_in_use_limit_and_is_then_refused(clinic):
     opened = timezone.now() - dt.timedelta(hours=9)
     vial = services.container_open(clinic=clinic, actor=None, batch=b, at=opened)
     assert vial.expires_at == opened + dt.timedelta(hours=8)
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     ok = use(clinic, patient, p.code, ml(1), container=vial, at=opened + dt.timedelta(hours=1))
     assert ok.container == vial
     with pytest.raises(Conflict, match="in-use limit"):
@@ -186,7 +186,7 @@ def test_an_opened_vial_never_outlives_its_batch(clinic):
 def test_multi_dose_use_without_a_vial_draws_from_the_opened_one(clinic):
     p = product(clinic, code="multi", multi_dose=True, in_use_hours=8, unit_volume_ml=10)
     b = batch(clinic, p, ml="30")
-    patient = PatientFactory(clinic=clinic)
+    patient = PatientFactory.create(clinic=clinic)
     with pytest.raises(Conflict, match="open a new vial"):
         use(clinic, patient, p.code, ml(1))
     vial = services.container_open(clinic=clinic, actor=None, batch=b)
@@ -202,7 +202,7 @@ def test_multi_dose_use_without_a_vial_draws_from_the_opened_one(clinic):
 def test_a_stock_count_reconciles_with_the_movements(clinic):
     p = product(clinic)
     b = batch(clinic, p, ml="10")
-    use(clinic, PatientFactory(clinic=clinic), p.code, ml(2))
+    use(clinic, PatientFactory.create(clinic=clinic), p.code, ml(2))
     services.movement_record(
         clinic=clinic, actor=None, batch=b, kind="wasted", quantity=ml(1), reason="Dropped"
     )
@@ -226,7 +226,7 @@ def test_waste_beyond_stock_is_refused(clinic):
 def test_trace_lists_who_received_the_batch_and_the_patient_sees_the_recall(clinic):
     p = product(clinic)
     b = batch(clinic, p)
-    alice, bob = PatientFactory(clinic=clinic), PatientFactory(clinic=clinic)
+    alice, bob = PatientFactory.create(clinic=clinic), PatientFactory.create(clinic=clinic)
     use(clinic, alice, p.code, ml(1))
     use(clinic, bob, p.code, ml(2))
     assert [a.patient for a in selectors.trace_batch(clinic=clinic, batch=b)] == [alice, bob]
