@@ -25,9 +25,11 @@ from pistor.demo.data import (
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
     DEMO_TOTP_SECRET,
+    HARBOUR,
     PATIENTS,
     STAFF,
 )
+from pistor.inventory.demo import inventory_demo_load
 from pistor.patients.models import Patient
 from pistor.patients.services import patient_archive, patient_create
 
@@ -144,6 +146,8 @@ def demo_load() -> DemoDetails:
             if not ClinicProduct.objects.for_clinic(clinics[slug]).filter(code=data["code"]):
                 clinic_product_create(clinic=clinics[slug], actor=None, data=data)
                 created += 1
+
+    created += inventory_demo_load(clinic=clinics[HARBOUR])  # issue 9: stock, trace, recall
 
     return DemoDetails(
         password=DEMO_PASSWORD,
