@@ -102,7 +102,7 @@ def main() -> int:
                 INSERT INTO inventory_administration (created_at, updated_at, clinic_id,
                     patient_id, batch_id, product_code, quantity, unit, occasion,
                     occasion_ref, at)
-                SELECT now(), now(), %s, %s + (g * 7919) %% (%s - %s + 1), {batch_expr},
+                SELECT now(), now(), %s, %s + (g::bigint * 7919) %% (%s - %s + 1), {batch_expr},
                     'bench', 0.1, 'mL', 'session', '', now() - (g || ' seconds')::interval
                 FROM generate_series(1, %s) g
                 """,  # noqa: S608 - batch_expr is one of two constants below
@@ -137,9 +137,15 @@ def main() -> int:
     at_large = timed()
     print(f"Trace at {large:>9,}: median {at_large[0]:.2f} ms (worst {at_large[1]:.2f} ms)")
     print(f"Growth: {at_large[0] / at_small[0]:.2f}x (the target is below 2x)")
-    print("\nEXPLAIN ANALYZE of the trace query:")
-    qs = selectors._trace(selectors.Administration.objects.for_clinic(clinic).filter(batch=batch))
+    from pistor.inventory.models import Administration
+    from pistor.patients.models import Patient
+
+    print("\nEXPLAIN ANALYZE of the trace's first query (administrations of the batch):")
+    qs = selectors._trace(Administration.objects.for_clinic(clinic).filter(batch=batch))
     print(qs.explain(analyze=True))
+    ids = list(qs.values_list("patient_id", flat=True))
+    print("\nEXPLAIN ANALYZE of its second query (their patients, by primary key):")
+    print(Patient.objects.filter(pk__in=ids).explain(analyze=True))
     return 0
 
 
