@@ -258,7 +258,8 @@ def test_detail_page_runs_a_bounded_number_of_queries(
     target = Patient.objects.for_clinic(clinic).order_by("-pk").first()
     assert target is not None and len(patients) == count
     staff_client.get(reverse("patients:list"))
-    with django_assert_max_num_queries(18):
+    # 19: one is the stock room's recalled-batch banner (pistor.inventory, issue 9).
+    with django_assert_max_num_queries(19):
         response = staff_client.get(reverse("patients:detail", args=[target.pk]))
     assert response.status_code == 200
 
