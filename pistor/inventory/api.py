@@ -584,3 +584,38 @@ def record_reading(request: HttpRequest, fridge_id: int, body: ReadingIn) -> Any
         clinic=clinic, actor=_actor(request), fridge=fridge, celsius=body.celsius,
         taken_at=body.taken_at,
     ))  # fmt: skip
+
+
+class SettingsOut(Schema):
+    expiry_alert_days: int
+    container_alert_hours: int
+
+
+class SettingsIn(_In):
+    expiry_alert_days: int = Field(..., ge=1, le=365)
+    container_alert_hours: int = Field(..., ge=0, le=72)
+
+
+@router.get(
+    "/settings",
+    response={200: SettingsOut, **R},
+    auth=allow(Action.INVENTORY_VIEW, doing="see stock settings"),
+    summary="How early the clinic is warned of expiring batches and opened vials",
+)
+def get_settings(request: HttpRequest) -> Any:
+    return selectors.inventory_settings_get(clinic=_clinic(request))
+
+
+@router.put(
+    "/settings",
+    response={200: SettingsOut, **R},
+    auth=allow(Action.INVENTORY_MANAGE, doing="change stock settings"),
+    summary="Change the alert windows",
+)
+def put_settings(request: HttpRequest, body: SettingsIn) -> Any:
+    return services.inventory_settings_update(
+        clinic=_clinic(request),
+        actor=_actor(request),
+        expiry_alert_days=body.expiry_alert_days,
+        container_alert_hours=body.container_alert_hours,
+    )

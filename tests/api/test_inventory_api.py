@@ -251,3 +251,18 @@ def test_api_reads_make_the_same_few_queries_at_10_and_10000_movements(manager_a
         cap=7 * 6,
         check=lambda responses: all(r.status_code == 200 for r in responses),
     )
+
+
+def test_managers_set_the_expiry_window_and_the_alerts_follow_it(manager_api, api, stock):
+    assert manager_api.get(f"{BASE}/settings").json()["expiry_alert_days"] == 30
+    assert [b["lot"] for b in manager_api.get(f"{BASE}/alerts").json()["expiring"]] == ["NEAR"]
+    body = {"expiry_alert_days": 120, "container_alert_hours": 4}
+    assert_error_shape(api.request("PUT", f"{BASE}/settings", body), 403)
+    response = manager_api.request("PUT", f"{BASE}/settings", body)
+    assert response.status_code == 200 and response.json()["expiry_alert_days"] == 120
+    expiring = manager_api.get(f"{BASE}/alerts").json()["expiring"]
+    assert [b["lot"] for b in expiring] == ["NEAR", "FAR"]
+    bad = manager_api.request(
+        "PUT", f"{BASE}/settings", {"expiry_alert_days": 0, "container_alert_hours": 4}
+    )
+    assert_error_shape(bad, 422)
