@@ -480,6 +480,18 @@ def open_container(request: HttpRequest, body: ContainerIn) -> Any:
     )
 
 
+@router.post(
+    "/containers/{container_id}/discard",
+    response={200: ContainerOut, **R},
+    auth=allow(Action.INVENTORY_RECEIVE, doing="discard opened vials"),
+    summary="Discard an opened vial; what was left in it is booked as waste",
+)
+def discard_container(request: HttpRequest, container_id: int) -> Any:
+    return services.container_discard(
+        clinic=_clinic(request), actor=_actor(request), container=_container(request, container_id)
+    )
+
+
 @router.get(
     "/containers/{container_id}/trace",
     response={200: TraceOut, **R},

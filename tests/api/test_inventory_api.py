@@ -189,6 +189,9 @@ def test_count_waste_and_vials_over_the_api(manager_api, stock):
     r = manager_api.post(f"{BASE}/containers", {"batch_id": near.pk})
     assert r.status_code == 201
     assert manager_api.get(f"{BASE}/containers").json()[0]["id"] == r.json()["id"]
+    gone = manager_api.post(f"{BASE}/containers/{r.json()['id']}/discard")
+    assert gone.status_code == 200 and gone.json()["discarded_at"]
+    assert manager_api.get(f"{BASE}/containers").json() == []
 
 
 def test_a_fridge_excursion_shows_among_the_alerts(manager_api, clinic):

@@ -274,3 +274,32 @@ def test_alerts_name_low_stock_expiring_batches_and_vials_near_their_limit(clini
     assert found.low_stock == [p]
     assert found.expiring == [soon]
     assert found.containers == [vial]
+
+
+def test_discarding_a_vial_books_what_was_left_as_waste_and_it_cannot_be_drawn_from(clinic):
+    p = product(clinic, code="multi", multi_dose=True, in_use_hours=8, unit_volume_ml=10)
+    b = batch(clinic, p, ml="30")
+    vial = services.container_open(clinic=clinic, actor=None, batch=b)
+    patient = PatientFactory.create(clinic=clinic)
+    use(clinic, patient, p.code, ml(2), container=vial)
+    services.container_discard(clinic=clinic, actor=None, container=vial)
+    b.refresh_from_db()
+    assert b.quantity_on_hand == Decimal("20")
+    assert Movement.objects.get(batch=b, kind="wasted").quantity == Decimal("-8")
+    with pytest.raises(Conflict, match="discarded"):
+        use(clinic, patient, p.code, ml(1), container=vial)
+    with pytest.raises(Conflict):
+        services.container_discard(clinic=clinic, actor=None, container=vial)
+
+
+def test_a_manager_changes_a_products_storage_and_reorder_level(clinic):
+    p = product(clinic)
+    services.product_update(
+        clinic=clinic, actor=None, product=p, reorder_level=Decimal("12"), in_use_hours=6
+    )
+    p.refresh_from_db()
+    assert (p.reorder_level, p.in_use_hours) == (Decimal("12"), 6)
+    with pytest.raises(ValidationFailed):
+        services.product_update(clinic=clinic, actor=None, product=p, code="other")
+    with pytest.raises(ValidationFailed):
+        services.product_update(clinic=clinic, actor=None, product=p, storage_min_c=Decimal("9"))
