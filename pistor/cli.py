@@ -527,6 +527,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
         time.sleep(interval)
 
 
+# --- pistor inventory alerts ----------------------------------------------------------
+
+
+def cmd_inventory_alerts(args: argparse.Namespace) -> int:
+    _django_setup()
+    from pistor.inventory.tasks import inventory_alerts_daily
+
+    result = inventory_alerts_daily.enqueue()
+    if not result.is_finished:
+        print("Stock alerts queued for the task worker.")
+        return 0
+    if result.status != "SUCCESSFUL":
+        print("FAILED: the stock alerts could not be sent; see the server log.")
+        return 1
+    print(f"Stock alerts sent: {result.return_value} email(s).")
+    return 0
+
+
 # --- pistor manage --------------------------------------------------------------------
 
 
@@ -704,6 +722,18 @@ def build_parser() -> argparse.ArgumentParser:
     token_revoke = token_commands.add_parser("revoke", help="revoke a token by its prefix")
     token_revoke.add_argument("prefix", metavar="PREFIX", help="the token's first characters")
     token_revoke.set_defaults(handler=cmd_token_revoke)
+
+    inventory = commands.add_parser("inventory", help="the stock room")
+    inventory_commands = inventory.add_subparsers(
+        dest="inventory_command", metavar="ACTION", required=True
+    )
+    inventory_alerts = inventory_commands.add_parser(
+        "alerts",
+        help="email each clinic's managers its stock alerts (run daily)",
+        description="Queue (or, without a task worker, send) the daily stock alert email: low "
+        "stock, batches expiring soon, opened vials near their limit, cold-chain flags.",
+    )
+    inventory_alerts.set_defaults(handler=cmd_inventory_alerts)
 
     audit = commands.add_parser("audit", help="the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "pistor.intake",
     "pistor.consultations",
     "pistor.allergytests",
+    "pistor.inventory",
     "pistor.api",
     "pistor.web",
     "django_tasks",

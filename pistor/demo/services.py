@@ -26,9 +26,11 @@ from pistor.demo.data import (
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
     DEMO_TOTP_SECRET,
+    HARBOUR,
     PATIENTS,
     STAFF,
 )
+from pistor.inventory.demo import inventory_demo_load
 from pistor.patients.models import Patient
 from pistor.patients.services import patient_archive, patient_create
 
@@ -153,6 +155,7 @@ def demo_load() -> DemoDetails:
     from pistor.plans.demo import plans_demo_load  # prices, consent, plans and the gate
 
     created += sum(plans_demo_load(clinic=clinic) for clinic in clinics.values())
+    created += inventory_demo_load(clinic=clinics[HARBOUR])  # issue 9: stock, trace, recall
 
     return DemoDetails(
         password=DEMO_PASSWORD,

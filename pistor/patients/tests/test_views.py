@@ -277,7 +277,8 @@ def test_record_page_makes_the_same_queries_at_10_and_10000_patients(staff_clien
         lambda: staff_client.get(reverse("patients:detail", args=[target.pk])),
         grow=grow,
         sizes=(10, 10_000),
-        cap=18,
+        # 19: one is the stock room's recalled-batch banner (pistor.inventory, issue 9).
+        cap=19,
         check=lambda r: r.status_code == 200 or pytest.fail(str(r.status_code)),
     )
     assert counts[0] == counts[1]
