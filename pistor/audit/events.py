@@ -75,6 +75,20 @@ class AuditEventType(models.TextChoices):
     RECORD_WITHDRAWN = "record.withdrawn", "Signed record withdrawn"
     PLAN_CREATED = "plan.created", "Treatment plan drawn up"
     PLAN_SESSION_CHANGED = "plan.session_changed", "Planned session changed"
+    # The stock room
+    INVENTORY_PRODUCT_CREATED = "inventory.product_created", "Stock product added"
+    INVENTORY_PRODUCT_UPDATED = "inventory.product_updated", "Stock product changed"
+    INVENTORY_BATCH_RECEIVED = "inventory.batch_received", "Batch received"
+    INVENTORY_BATCH_RECALLED = "inventory.batch_recalled", "Batch recalled"
+    INVENTORY_STOCK_COUNTED = "inventory.stock_counted", "Stock counted"
+    INVENTORY_STOCK_REMOVED = "inventory.stock_removed", "Stock wasted, expired or returned"
+    INVENTORY_CONTAINER_OPENED = "inventory.container_opened", "Multi-dose vial opened"
+    INVENTORY_CONTAINER_DISCARDED = "inventory.container_discarded", "Opened vial discarded"
+    INVENTORY_ADMINISTERED = "inventory.administered", "Product given to a patient"
+    INVENTORY_FRIDGE_CREATED = "inventory.fridge_created", "Fridge added"
+    INVENTORY_FRIDGE_READING = "inventory.fridge_reading", "Fridge temperature recorded"
+    INVENTORY_SETTINGS_UPDATED = "inventory.settings_updated", "Stock alert settings changed"
+    INVENTORY_ALERTS_SENT = "inventory.alerts_sent", "Stock alerts emailed to managers"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -110,4 +124,9 @@ SUBJECT_TYPES: dict[str, str] = {
     "consent": "Consent",
     "plan": "Treatment plan",
     "price_item": "Price",
+    "stock_product": "Stock product",
+    "batch": "Batch",
+    "container": "Opened vial",
+    "administration": "Product given",
+    "fridge": "Fridge",
 }

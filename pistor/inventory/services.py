@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.errors import ClinicalDataError
@@ -151,7 +152,7 @@ def product_create(*, clinic: Clinic, actor: Any, code: str, **fields: Any) -> S
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.product_created",
+            event_type=AuditEventType.INVENTORY_PRODUCT_CREATED,
             subject_type="stock_product",
             subject_id=product.pk,
             after={"code": code, "name": product.name},
@@ -163,9 +164,18 @@ def product_update(
     *, clinic: Clinic, actor: Any, product: StockProduct, **fields: Any
 ) -> StockProduct:
     allowed = {
-        "form", "unit_volume_ml", "multi_dose", "storage_min_c", "storage_max_c",
-        "in_use_hours", "price", "currency", "reorder_level", "name", "manufacturer",
-    }  # fmt: skip
+        "form",
+        "unit_volume_ml",
+        "multi_dose",
+        "storage_min_c",
+        "storage_max_c",
+        "in_use_hours",
+        "price",
+        "currency",
+        "reorder_level",
+        "name",
+        "manufacturer",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationFailed(
@@ -180,7 +190,7 @@ def product_update(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.product_updated",
+            event_type=AuditEventType.INVENTORY_PRODUCT_UPDATED,
             subject_type="stock_product",
             subject_id=product.pk,
             before=before,
@@ -255,12 +265,17 @@ def batch_receive(
             audit_record(
                 clinic=clinic,
                 actor=actor,
-                event_type="inventory.batch_received",
+                event_type=AuditEventType.INVENTORY_BATCH_RECEIVED,
                 subject_type="batch",
                 subject_id=batch.pk,
-                after={"product": product.code, "lot": lot, "expires_on": str(expires_on),
-                       "quantity": str(amount), "supplier": supplier},
-            )  # fmt: skip
+                after={
+                    "product": product.code,
+                    "lot": lot,
+                    "expires_on": str(expires_on),
+                    "quantity": str(amount),
+                    "supplier": supplier,
+                },
+            )
     except IntegrityError:
         # Two people entering the same delivery at once: the unique constraint decides.
         raise ValidationFailed(
@@ -340,7 +355,7 @@ def movement_record(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.stock_removed",
+            event_type=AuditEventType.INVENTORY_STOCK_REMOVED,
             subject_type="batch",
             subject_id=locked.pk,
             after={"kind": kind, "quantity": str(amount), "reason": reason},
@@ -394,7 +409,7 @@ def stock_count(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.stock_counted",
+            event_type=AuditEventType.INVENTORY_STOCK_COUNTED,
             subject_type="batch",
             subject_id=locked.pk,
             before={"on_hand": before},
@@ -440,7 +455,7 @@ def container_open(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.container_opened",
+            event_type=AuditEventType.INVENTORY_CONTAINER_OPENED,
             subject_type="container",
             subject_id=container.pk,
             after={"batch": locked.pk, "lot": locked.lot, "expires_at": limit.isoformat()},
@@ -464,15 +479,22 @@ def container_discard(
         batch = _locked_batch(clinic, locked.batch_id)
         left = min(locked.quantity_remaining, batch.quantity_on_hand)
         if left > 0:
-            _take(batch=batch, amount=left, kind=MovementKind.WASTED, actor=actor, at=at,
-                  reason="Opened vial discarded", container=locked)  # fmt: skip
+            _take(
+                batch=batch,
+                amount=left,
+                kind=MovementKind.WASTED,
+                actor=actor,
+                at=at,
+                reason="Opened vial discarded",
+                container=locked,
+            )
         locked.quantity_remaining = Decimal("0")
         locked.discarded_at = at
         locked.save(update_fields=["quantity_remaining", "discarded_at", "updated_at"])
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.container_discarded",
+            event_type=AuditEventType.INVENTORY_CONTAINER_DISCARDED,
             subject_type="container",
             subject_id=locked.pk,
             after={"wasted": str(left)},
@@ -622,23 +644,36 @@ def stock_use(
             at=at,
             given_by=actor,
         )
-        _take(batch=locked, amount=amount, kind=USE_KIND[Occasion(occasion)], actor=actor,
-              at=at, reason=f"{occasion} {occasion_ref}".strip(), container=locked_container,
-              administration=administration)  # fmt: skip
+        _take(
+            batch=locked,
+            amount=amount,
+            kind=USE_KIND[Occasion(occasion)],
+            actor=actor,
+            at=at,
+            reason=f"{occasion} {occasion_ref}".strip(),
+            container=locked_container,
+            administration=administration,
+        )
         if locked_container is not None:
             locked_container.quantity_remaining -= amount
             locked_container.save(update_fields=["quantity_remaining", "updated_at"])
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.administered",
+            event_type=AuditEventType.INVENTORY_ADMINISTERED,
             subject_type="administration",
             subject_id=administration.pk,
-            after={"patient": patient.pk, "batch": locked.pk, "lot": locked.lot,
-                   "container": locked_container.pk if locked_container else None,
-                   "quantity": str(amount), "unit": product.stock_unit,
-                   "occasion": occasion, "occasion_ref": occasion_ref},
-        )  # fmt: skip
+            after={
+                "patient": patient.pk,
+                "batch": locked.pk,
+                "lot": locked.lot,
+                "container": locked_container.pk if locked_container else None,
+                "quantity": str(amount),
+                "unit": product.stock_unit,
+                "occasion": occasion,
+                "occasion_ref": occasion_ref,
+            },
+        )
     return administration
 
 
@@ -692,7 +727,7 @@ def batch_recall(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.batch_recalled",
+            event_type=AuditEventType.INVENTORY_BATCH_RECALLED,
             subject_type="batch",
             subject_id=locked.pk,
             after={"reason": locked.recall_reason, "reference": locked.recall_reference},
@@ -707,7 +742,7 @@ def fridge_create(*, clinic: Clinic, actor: Any, name: str) -> Fridge:
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.fridge_created",
+            event_type=AuditEventType.INVENTORY_FRIDGE_CREATED,
             subject_type="fridge",
             subject_id=fridge.pk,
             after={"name": fridge.name},
@@ -757,7 +792,7 @@ def fridge_reading_record(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="inventory.fridge_reading",
+            event_type=AuditEventType.INVENTORY_FRIDGE_READING,
             subject_type="fridge",
             subject_id=fridge.pk,
             after={"celsius": str(celsius), "flagged_batches": [b.pk for b in flagged]},
@@ -770,13 +805,23 @@ def inventory_settings_update(
 ) -> InventorySettings:
     with transaction.atomic():
         row, _ = InventorySettings.objects.get_or_create(clinic=clinic)
-        before = {"expiry_alert_days": row.expiry_alert_days,
-                  "container_alert_hours": row.container_alert_hours}  # fmt: skip
+        before = {
+            "expiry_alert_days": row.expiry_alert_days,
+            "container_alert_hours": row.container_alert_hours,
+        }
         row.expiry_alert_days = expiry_alert_days
         row.container_alert_hours = container_alert_hours
         _save(row, exclude=["clinic"])
-        audit_record(clinic=clinic, actor=actor, event_type="inventory.settings_updated",
-                     subject_type="clinic", subject_id=clinic.pk, before=before,
-                     after={"expiry_alert_days": expiry_alert_days,
-                            "container_alert_hours": container_alert_hours})  # fmt: skip
+        audit_record(
+            clinic=clinic,
+            actor=actor,
+            event_type=AuditEventType.INVENTORY_SETTINGS_UPDATED,
+            subject_type="clinic",
+            subject_id=clinic.pk,
+            before=before,
+            after={
+                "expiry_alert_days": expiry_alert_days,
+                "container_alert_hours": container_alert_hours,
+            },
+        )
     return row

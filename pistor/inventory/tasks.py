@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinics.models import Clinic, Membership, Role
 from pistor.inventory.selectors import Alerts, alerts_get
@@ -67,7 +68,7 @@ def inventory_alerts_send(*, clinic: Clinic, now: dt.datetime | None = None) -> 
         audit_record(
             clinic=clinic,
             actor=None,
-            event_type="inventory.alerts_sent",
+            event_type=AuditEventType.INVENTORY_ALERTS_SENT,
             subject_type="clinic",
             subject_id=clinic.pk,
             after={"alerts": found.count, "recipients": len(recipients)},
