@@ -449,9 +449,11 @@ def trace_batch(
 ) -> Any:
     response["Cache-Control"] = NO_STORE
     rows = selectors.trace_batch(
-        clinic=_clinic(request), batch=_batch(request, batch_id), limit=page.limit,
+        clinic=_clinic(request),
+        batch=_batch(request, batch_id),
+        limit=page.limit,
         offset=page.offset,
-    )  # fmt: skip
+    )
     return {"items": [_trace_out(a) for a in rows], "limit": page.limit, "offset": page.offset}
 
 
@@ -592,10 +594,16 @@ def record_reading(request: HttpRequest, fridge_id: int, body: ReadingIn) -> Any
     )
     if fridge is None:
         raise NotFound("No such fridge.")
-    return Status(201, services.fridge_reading_record(
-        clinic=clinic, actor=_actor(request), fridge=fridge, celsius=body.celsius,
-        taken_at=body.taken_at,
-    ))  # fmt: skip
+    return Status(
+        201,
+        services.fridge_reading_record(
+            clinic=clinic,
+            actor=_actor(request),
+            fridge=fridge,
+            celsius=body.celsius,
+            taken_at=body.taken_at,
+        ),
+    )
 
 
 class SettingsOut(Schema):

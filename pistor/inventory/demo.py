@@ -18,15 +18,38 @@ from pistor.patients.models import Patient
 
 # (catalog code, overrides)
 PRODUCTS = [
-    ("nctf-135ha", {"form": "vial", "unit_volume_ml": Decimal("3"), "price": Decimal("38"),
-                    "reorder_level": Decimal("15")}),
-    ("lidocaine-1", {"form": "vial", "unit_volume_ml": Decimal("20"), "multi_dose": True,
-                     "in_use_hours": 24, "storage_min_c": Decimal("15"),
-                     "storage_max_c": Decimal("25"), "price": Decimal("4.5"),
-                     "reorder_level": Decimal("40")}),
-    ("restylane-vital", {"form": "prefilled_syringe", "unit_volume_ml": Decimal("1"),
-                         "price": Decimal("95"), "reorder_level": Decimal("2")}),
-]  # fmt: skip
+    (
+        "nctf-135ha",
+        {
+            "form": "vial",
+            "unit_volume_ml": Decimal("3"),
+            "price": Decimal("38"),
+            "reorder_level": Decimal("15"),
+        },
+    ),
+    (
+        "lidocaine-1",
+        {
+            "form": "vial",
+            "unit_volume_ml": Decimal("20"),
+            "multi_dose": True,
+            "in_use_hours": 24,
+            "storage_min_c": Decimal("15"),
+            "storage_max_c": Decimal("25"),
+            "price": Decimal("4.5"),
+            "reorder_level": Decimal("40"),
+        },
+    ),
+    (
+        "restylane-vital",
+        {
+            "form": "prefilled_syringe",
+            "unit_volume_ml": Decimal("1"),
+            "price": Decimal("95"),
+            "reorder_level": Decimal("2"),
+        },
+    ),
+]
 
 # (product, lot, days to expiry, mL, supplier, fridge?)
 BATCHES = [
@@ -51,12 +74,17 @@ def inventory_demo_load(*, clinic: Clinic, actor: object | None = None) -> int:
     batches: dict[str, Batch] = {}
     for code, lot, days, ml, supplier, cold in BATCHES:
         batches[lot] = services.batch_receive(
-            clinic=clinic, actor=actor, product_code=code, lot=lot,
+            clinic=clinic,
+            actor=actor,
+            product_code=code,
+            lot=lot,
             expires_on=timezone.localdate() + dt.timedelta(days=days),
-            quantity=Quantity.of(ml, "mL"), supplier=supplier,
-            delivery_note=f"DN-{lot[-4:]}", fridge=fridge if cold else None,
+            quantity=Quantity.of(ml, "mL"),
+            supplier=supplier,
+            delivery_note=f"DN-{lot[-4:]}",
+            fridge=fridge if cold else None,
             at=now - dt.timedelta(days=10),
-        )  # fmt: skip
+        )
         created += 1
     vial = services.container_open(
         clinic=clinic, actor=actor, batch=batches["LD2409-33"], at=now - dt.timedelta(hours=3)
@@ -65,25 +93,42 @@ def inventory_demo_load(*, clinic: Clinic, actor: object | None = None) -> int:
     for i, patient in enumerate(patients):
         at = now - dt.timedelta(days=7 - i)
         services.stock_use(
-            clinic=clinic, actor=actor, patient=patient, product_code="restylane-vital",
-            quantity=Quantity.of("0.05", "mL"), batch=batches["RV-87940"],
-            occasion="allergy_test", occasion_ref=f"demo-test-{i + 1}", at=at,
-        )  # fmt: skip
+            clinic=clinic,
+            actor=actor,
+            patient=patient,
+            product_code="restylane-vital",
+            quantity=Quantity.of("0.05", "mL"),
+            batch=batches["RV-87940"],
+            occasion="allergy_test",
+            occasion_ref=f"demo-test-{i + 1}",
+            at=at,
+        )
         services.stock_use(
-            clinic=clinic, actor=actor, patient=patient, product_code="lidocaine-1",
-            quantity=Quantity.of("0.2", "mL"), container=vial, occasion="allergy_test",
-            occasion_ref=f"demo-test-{i + 1}", at=now - dt.timedelta(hours=2 - i / 2),
-        )  # fmt: skip
+            clinic=clinic,
+            actor=actor,
+            patient=patient,
+            product_code="lidocaine-1",
+            quantity=Quantity.of("0.2", "mL"),
+            container=vial,
+            occasion="allergy_test",
+            occasion_ref=f"demo-test-{i + 1}",
+            at=now - dt.timedelta(hours=2 - i / 2),
+        )
         created += 2
     services.batch_recall(
-        clinic=clinic, actor=actor, batch=batches["RV-87940"],
+        clinic=clinic,
+        actor=actor,
+        batch=batches["RV-87940"],
         reason="Manufacturer notice: possible particulate matter in some syringes.",
         reference="FSN-2026-114",
-    )  # fmt: skip
+    )
     for hours, celsius in [(50, "4.5"), (26, "5.0"), (2, "9.8")]:  # the last is an excursion
         services.fridge_reading_record(
-            clinic=clinic, actor=actor, fridge=fridge, celsius=Decimal(celsius),
+            clinic=clinic,
+            actor=actor,
+            fridge=fridge,
+            celsius=Decimal(celsius),
             taken_at=now - dt.timedelta(hours=hours),
-        )  # fmt: skip
+        )
         created += 1
     return created

@@ -347,17 +347,41 @@ def trace_csv_view(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="trace-{batch.pk}.csv"'
     writer = csv.writer(response)
     writer.writerow(
-        ["given_at", "record_number", "patient", "phone", "email", "product", "lot",
-         "vial", "quantity", "unit", "occasion", "reference"]
-    )  # fmt: skip
+        [
+            "given_at",
+            "record_number",
+            "patient",
+            "phone",
+            "email",
+            "product",
+            "lot",
+            "vial",
+            "quantity",
+            "unit",
+            "occasion",
+            "reference",
+        ]
+    )
     for a in selectors.trace_batch(clinic=clinic, batch=batch):
         writer.writerow(
-            [_csv_safe(v) for v in (
-                a.at.isoformat(), a.patient.record_number, a.patient.full_name, a.patient.phone,
-                a.patient.email, batch.product.name, batch.lot, a.container_id or "",
-                a.quantity, a.unit, a.occasion, a.occasion_ref,
-            )]
-        )  # fmt: skip
+            [
+                _csv_safe(v)
+                for v in (
+                    a.at.isoformat(),
+                    a.patient.record_number,
+                    a.patient.full_name,
+                    a.patient.phone,
+                    a.patient.email,
+                    batch.product.name,
+                    batch.lot,
+                    a.container_id or "",
+                    a.quantity,
+                    a.unit,
+                    a.occasion,
+                    a.occasion_ref,
+                )
+            ]
+        )
     return response
 
 
@@ -419,9 +443,11 @@ def fridge_view(request: HttpRequest) -> HttpResponse:
                         f for f in fridges if str(f.pk) == reading_form.cleaned_data["fridge"]
                     )
                     reading = services.fridge_reading_record(
-                        clinic=clinic, actor=request.user, fridge=fridge,
+                        clinic=clinic,
+                        actor=request.user,
+                        fridge=fridge,
                         celsius=reading_form.cleaned_data["celsius"],
-                    )  # fmt: skip
+                    )
                     if reading.excursion:
                         messages.warning(
                             request, "Outside the storage range: the batches in it are flagged."

@@ -78,10 +78,13 @@ def test_goods_in_refuses_a_quantity_in_the_wrong_unit(clinic):
     p = product(clinic)
     with pytest.raises(ValidationFailed) as err:
         services.batch_receive(
-            clinic=clinic, actor=None, product_code=p.code, lot="X",
+            clinic=clinic,
+            actor=None,
+            product_code=p.code,
+            lot="X",
             expires_on=timezone.localdate() + dt.timedelta(days=9),
             quantity=Quantity.of(5, "mg"),
-        )  # fmt: skip
+        )
     assert "mL" in err.value.message
     assert not Batch.objects.exists()
 

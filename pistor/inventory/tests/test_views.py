@@ -27,9 +27,15 @@ def test_a_nurse_receives_a_delivery_through_the_page(client, nurse, clinic, sto
     c = signed_in_client(client, nurse)
     response = c.post(
         "/inventory/receive/",
-        {"product": "saline-test", "lot": "P-9", "quantity": "4", "unit": "mL",
-         "expires_on": str(timezone.localdate() + dt.timedelta(days=60)), "supplier": "Acme"},
-    )  # fmt: skip
+        {
+            "product": "saline-test",
+            "lot": "P-9",
+            "quantity": "4",
+            "unit": "mL",
+            "expires_on": str(timezone.localdate() + dt.timedelta(days=60)),
+            "supplier": "Acme",
+        },
+    )
     batch_ = Batch.objects.get(lot="P-9")
     assert (
         response.status_code == 302 and response["Location"] == f"/inventory/batches/{batch_.pk}/"
@@ -40,9 +46,14 @@ def test_a_refused_delivery_shows_the_reason_and_stores_nothing(client, nurse, c
     c = signed_in_client(client, nurse)
     response = c.post(
         "/inventory/receive/",
-        {"product": "saline-test", "lot": "NEAR", "quantity": "4", "unit": "mL",
-         "expires_on": str(timezone.localdate() + dt.timedelta(days=60))},
-    )  # fmt: skip
+        {
+            "product": "saline-test",
+            "lot": "NEAR",
+            "quantity": "4",
+            "unit": "mL",
+            "expires_on": str(timezone.localdate() + dt.timedelta(days=60)),
+        },
+    )
     assert response.status_code == 422
     assert "already been received" in response.content.decode()
     assert Batch.objects.count() == 2
@@ -61,9 +72,15 @@ def test_the_use_page_takes_the_nearer_expiry_batch_then_recall_lists_the_patien
     assert page.status_code == 200 and "S-NEAR" in page.content.decode()
     response = c.post(
         f"/inventory/use/?patient={patient.pk}&product=single",
-        {"product": "single", "batch": "", "quantity": "0.5", "unit": "mL",
-         "occasion": "allergy_test", "occasion_ref": "AT-1"},
-    )  # fmt: skip
+        {
+            "product": "single",
+            "batch": "",
+            "quantity": "0.5",
+            "unit": "mL",
+            "occasion": "allergy_test",
+            "occasion_ref": "AT-1",
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     assert Administration.objects.get().batch == single_near
 
@@ -84,9 +101,14 @@ def test_a_refused_use_shows_why_and_writes_nothing(client, practitioner, clinic
     c = signed_in_client(client, practitioner)
     response = c.post(
         f"/inventory/use/?patient={patient.pk}",
-        {"product": "saline-test", "batch": "", "quantity": "1", "unit": "mL",
-         "occasion": "session"},
-    )  # fmt: skip
+        {
+            "product": "saline-test",
+            "batch": "",
+            "quantity": "1",
+            "unit": "mL",
+            "occasion": "session",
+        },
+    )
     assert response.status_code == 409
     assert "open a new vial" in response.content.decode()
     assert not Administration.objects.exists()
@@ -116,9 +138,15 @@ def test_fridge_page_logs_an_excursion(client, manager, clinic, stock):
 
 @pytest.mark.parametrize(
     "path",
-    ["/inventory/", "/inventory/batches/", "/inventory/batches/{b}/", "/inventory/containers/",
-     "/inventory/batches/{b}/trace/", "/inventory/containers/{c}/trace/"],
-)  # fmt: skip
+    [
+        "/inventory/",
+        "/inventory/batches/",
+        "/inventory/batches/{b}/",
+        "/inventory/containers/",
+        "/inventory/batches/{b}/trace/",
+        "/inventory/containers/{c}/trace/",
+    ],
+)
 def test_pages_make_the_same_few_queries_at_10_and_10000_movements(
     client, manager, clinic, stock, path
 ):
@@ -126,8 +154,14 @@ def test_pages_make_the_same_few_queries_at_10_and_10000_movements(
     vial = container_open(clinic=clinic, actor=None, batch=near)
     patients = PatientFactory.create_batch(3, clinic=clinic)
     for pt in patients:
-        stock_use(clinic=clinic, actor=None, patient=pt, product_code="saline-test",
-                  quantity=Quantity.of("0.01", "mL"), occasion="session")  # fmt: skip
+        stock_use(
+            clinic=clinic,
+            actor=None,
+            patient=pt,
+            product_code="saline-test",
+            quantity=Quantity.of("0.01", "mL"),
+            occasion="session",
+        )
     url = path.replace("{b}", str(near.pk)).replace("{c}", str(vial.pk))
     c = signed_in_client(client, manager)
     c.get(url)
@@ -135,10 +169,19 @@ def test_pages_make_the_same_few_queries_at_10_and_10000_movements(
     def grow(n):
         now = timezone.now()
         Movement.objects.bulk_create(
-            [Movement(clinic=clinic, batch=near, kind="counted", quantity=Decimal("0"),
-                      balance_after=Decimal("1"), at=now) for _ in range(n)],
+            [
+                Movement(
+                    clinic=clinic,
+                    batch=near,
+                    kind="counted",
+                    quantity=Decimal("0"),
+                    balance_after=Decimal("1"),
+                    at=now,
+                )
+                for _ in range(n)
+            ],
             batch_size=2000,
-        )  # fmt: skip
+        )
 
     assert_query_cap(
         lambda: c.get(url),
