@@ -38,10 +38,10 @@ def new_phone(browser, live_server):
     )
 
 
-def sign_in_practitioner(page, practitioner, totp_key: bytes) -> None:
-    """Sign in with password and authenticator code (clinical staff must use both)."""
-    give_authenticator(practitioner, totp_key)
-    sign_in(page, practitioner)
+def sign_in_with_code(page, user, totp_key: bytes) -> None:
+    """Sign in with password and authenticator code (practitioners and managers use both)."""
+    give_authenticator(user, totp_key)
+    sign_in(page, user)
     enter_code(page, totp_key)
     expect(page).not_to_have_url(re.compile(r"/accounts/"))
 

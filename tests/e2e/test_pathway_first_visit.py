@@ -34,7 +34,7 @@ from tests.e2e.pathway import (
     draw_with_mouse,
     new_page,
     new_phone,
-    sign_in_practitioner,
+    sign_in_with_code,
 )
 from tests.e2e.test_journeys import assert_page_was_clean, sign_in
 
@@ -89,8 +89,20 @@ def fill_intake_on_phone(browser, live_server, url: str, *, medications=(), alle
 
 
 def test_first_visit_from_intake_link_to_an_open_gate(
-    page, browser, live_server, clinic, receptionist, practitioner, totp_key, moving_clock
+    page, browser, live_server, clinic, manager, receptionist, practitioner, totp_key, moving_clock
 ):
+    # The manager prices a rejuvenation session on the clinic's price list.
+    office_context, office = new_page(browser, live_server)
+    sign_in_with_code(office, manager, totp_key)
+    office.goto("/plans/prices/")
+    office.select_option("#id_kind", "session")
+    office.fill("#id_indication_code", "skin-rejuvenation")
+    office.fill("#id_amount", "150.00")
+    office.get_by_role("button", name="Save price").click()
+    expect(office.locator("#price-table")).to_contain_text("150.00")
+    assert_page_was_clean(office)
+    office_context.close()
+
     # Reception registers the patient and sends her a link to fill in her medical history.
     reception_context, reception = new_page(browser, live_server)
     sign_in(reception, receptionist)
@@ -107,7 +119,7 @@ def test_first_visit_from_intake_link_to_an_open_gate(
 
     # The practitioner records the consultation and sees the anticoagulant warning.
     desk = page
-    sign_in_practitioner(desk, practitioner, totp_key)
+    sign_in_with_code(desk, practitioner, totp_key)
     desk.goto(f"/patients/{patient_pk}/")
     desk.get_by_role("link", name="Consultations").click()
     desk.get_by_role("link", name="New consultation").click()
@@ -180,6 +192,7 @@ def test_first_visit_from_intake_link_to_an_open_gate(
     assert "Siobhán O'Brien" in text or "Siobhán O’Brien" in text, text[:400]
     assert "Ten sessions every 1-2 weeks, then monthly" in text, text[:400]
     assert "Harbour Skin Clinic" in text
+    assert "2400.00" in text  # sixteen course sessions at 150.00 before VAT
 
     # Draw up the consent and make a signing link for the patient.
     desk.goto(f"/consents/patient/{patient_pk}/")
@@ -237,7 +250,7 @@ def test_a_soy_allergic_patient_is_held_at_the_gate_of_a_phosphatidylcholine_pla
 
     # The practitioner lays out an injection-lipolysis course with a phosphatidylcholine product.
     desk = page
-    sign_in_practitioner(desk, practitioner, totp_key)
+    sign_in_with_code(desk, practitioner, totp_key)
     desk.goto(f"/plans/patient/{patient_pk}/")
     desk.locator("#id_protocol_code").select_option("localised-fat:lipolysis-pcdc")
     desk.locator("#id_first_session").fill("2026-12-07")
