@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from pistor.allergytests.models import AllergyTestReading
+from pistor.audit.services import audit_verify
 from pistor.consents.models import Consent
 from pistor.consultations.models import ScreeningOverride
 from pistor.intake.models import IntakeForm
@@ -235,6 +236,8 @@ def test_first_visit_from_intake_link_to_an_open_gate(
     for step in ("intake", "screen", "allergy", "consent"):
         expect(desk.locator(f"#gate-{step}")).to_have_attribute("data-done", "true")
     assert_page_was_clean(desk)
+    # The audit trail the journey wrote still verifies.
+    assert audit_verify() == []
 
 
 def test_a_soy_allergic_patient_is_held_at_the_gate_of_a_phosphatidylcholine_plan(
