@@ -88,7 +88,7 @@ def test_a_use_takes_the_nearer_expiry_batch_by_default(api, stock, clinic):
     response = _give(api, patient)
     assert response.status_code == 201, response.content
     assert response.json()["lot"] == "NEAR"
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     near.refresh_from_db()
     assert near.quantity_on_hand == Decimal("2")
 
@@ -162,7 +162,7 @@ def test_recall_then_trace_lists_the_patient_with_contact_details(api, manager_a
     assert response.status_code == 200 and response.json()["recalled"] is True
     trace = manager_api.get(f"{BASE}/batches/{near.pk}/trace")
     assert trace.status_code == 200
-    assert trace["Cache-Control"] == "no-store"
+    assert "no-store" in trace["Cache-Control"]
     [row] = trace.json()["items"]
     assert (row["patient_id"], row["email"], row["quantity"]) == (
         patient.pk,
