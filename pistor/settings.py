@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "pistor.intake",
     "pistor.consultations",
     "pistor.allergytests",
+    "pistor.inventory",
     "pistor.api",
     "pistor.web",
 ]

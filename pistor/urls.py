@@ -16,5 +16,6 @@ urlpatterns = [
     path("intake/", include("pistor.intake.urls")),
     path("consultations/", include("pistor.consultations.urls")),
     path("allergy-tests/", include("pistor.allergytests.urls")),
+    path("inventory/", include("pistor.inventory.urls")),
     *api_urlpatterns,
 ]

@@ -71,5 +71,9 @@ def _mount_routers() -> None:
 
     api.add_router("/staff", staff_router)
 
+    from pistor.inventory.api import router as inventory_router
+
+    api.add_router("/inventory", inventory_router)
+
 
 _mount_routers()

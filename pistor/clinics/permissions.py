@@ -41,6 +41,13 @@ class Action(StrEnum):
     # Going ahead despite a screening warning is a prescriber's decision (REFERENCE §3).
     SCREENING_OVERRIDE = "screening.override"
     ALLERGY_TEST_RECORD = "allergy_test.record"
+    # Stock (issue 9). Goods-in is for nurses and managers; trace (contact details) for
+    # practitioners and managers; products, recall, waste and counts for managers.
+    INVENTORY_VIEW = "inventory.view"  # stock, batches, opened vials, alerts, fridge log
+    INVENTORY_RECEIVE = "inventory.receive"  # goods-in, open a vial, fridge readings
+    INVENTORY_USE = "inventory.use"  # record product given to a patient
+    INVENTORY_TRACE = "inventory.trace"  # who received a batch, with contact details
+    INVENTORY_MANAGE = "inventory.manage"  # products, recall, waste, counts, alert settings
 
 
 _ALL = frozenset(Action)
@@ -68,6 +75,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CONSULTATION_RECORD,
             Action.SCREENING_OVERRIDE,
             Action.ALLERGY_TEST_RECORD,
+            Action.INVENTORY_VIEW,
+            Action.INVENTORY_USE,
+            Action.INVENTORY_TRACE,
         }
     ),
     Role.NURSE: frozenset(
@@ -86,6 +96,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.INTAKE_LINK_SEND,
             Action.CONSULTATION_RECORD,
             Action.ALLERGY_TEST_RECORD,
+            Action.INVENTORY_VIEW,
+            Action.INVENTORY_RECEIVE,
+            Action.INVENTORY_USE,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.

@@ -36,6 +36,11 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.CONSULTATION_RECORD: (Y,            Y,     N,         Y),
     Action.SCREENING_OVERRIDE:  (Y,            N,     N,         N),
     Action.ALLERGY_TEST_RECORD: (Y,            Y,     N,         Y),
+    Action.INVENTORY_VIEW:      (Y,            Y,     N,         Y),
+    Action.INVENTORY_RECEIVE:   (N,            Y,     N,         Y),
+    Action.INVENTORY_USE:       (Y,            Y,     N,         Y),
+    Action.INVENTORY_TRACE:     (Y,            N,     N,         Y),
+    Action.INVENTORY_MANAGE:    (N,            N,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()
