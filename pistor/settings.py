@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "pistor.consultations",
     "pistor.allergytests",
     "pistor.inventory",
+    "pistor.treatments",
     "pistor.api",
     "pistor.web",
 ]
