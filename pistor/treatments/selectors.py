@@ -142,10 +142,13 @@ class CourseProgress:
 
 
 def course_progress(*, plan: Plan) -> CourseProgress:
-    """Signed sessions against the course (maintenance excluded), the next planned window,
+    """Signed sessions against the course's first phase, the next planned window,
     and each session signed outside its window. Two queries."""
     planned = list(plan.planned_sessions.all())
     course = [s for s in planned if not s.maintenance]
+    # Counted against the protocol's first phase (seed 004: ten weekly sessions), the
+    # number the practitioner and the patient talk about; later phases follow on.
+    first_phase = [s for s in course if course and s.phase == course[0].phase]
     signed = list(
         TreatmentSession.objects.for_clinic(plan.clinic_id)
         .filter(plan_id=plan.pk, status=RecordStatus.SIGNED)
@@ -162,7 +165,7 @@ def course_progress(*, plan: Plan) -> CourseProgress:
                 f"({slot.earliest:%d %b} to {slot.latest:%d %b %Y})."
             )
     next_session = next((s for s in planned if s.number == len(signed) + 1), None)
-    return CourseProgress(len(signed), len(course), next_session, tuple(findings))
+    return CourseProgress(len(signed), len(first_phase), next_session, tuple(findings))
 
 
 # ---------------------------------------------------------------------------- aftercare

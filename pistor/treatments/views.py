@@ -229,7 +229,7 @@ def _detail(
         "devices": Device.choices,
         "batches": batches,
         "addenda": session_addenda(session=session),
-        "progress": course_progress(plan=session.plan) if session.plan_id else None,
+        "progress": course_progress(plan=session.plan) if session.plan is not None else None,
         "error": error,
         "error_form": form,
         "map_w": MAP_WIDTH,

@@ -133,3 +133,15 @@ def test_pages_have_a_bounded_query_count_at_1_and_40_sessions(client, clinic, p
         check=lambda r: r.status_code == 200 or pytest.fail(str(r.status_code)),
     )  # fmt: skip
     print(counts)
+
+
+def test_the_plan_page_shows_course_progress_and_a_start_button(client, clinic, practitioner):
+    plan, _session = _signed_session(clinic, practitioner)
+    signed_in_client(client, practitioner)
+    page = client.get(reverse("plans:detail", args=[plan.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<strong>1 of 10</strong>" in html and 'id="session-start"' in html
+    assert 'id="course-next"' in html
+    record = client.get(reverse("treatments:list", args=[plan.patient.pk]))
+    assert record.status_code == 200 and b"Aftercare" in record.content
