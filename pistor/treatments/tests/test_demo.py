@@ -19,7 +19,9 @@ def test_the_demo_has_a_patient_mid_course_and_loading_again_changes_nothing():
     regions = set(ChartArea.objects.values_list("region", flat=True))
     assert {"face-front", "scalp", "thigh-front-left"} <= regions
     assert Addendum.objects.filter(record_type="treatments.treatmentsession").count() == 1
-    progress = course_progress(plan=sessions[0].plan)
+    plan = sessions[0].plan
+    assert plan is not None
+    progress = course_progress(plan=plan)
     assert progress.done == 3 and not progress.findings
     demo_load()
     assert TreatmentSession.objects.count() == 3
