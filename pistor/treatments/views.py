@@ -3,6 +3,7 @@ map and sign-off, addenda, the aftercare sheet (page and PDF), a patient's sessi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest, HttpResponse
@@ -167,7 +168,7 @@ def _list(
     return _no_store(response)
 
 
-_SMALL = __import__("decimal").Decimal("0.3")
+_SMALL = Decimal("0.3")  # the small charts of the session list
 
 
 @staff_required(Action.TREATMENT_VIEW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def test_a_refused_start_lists_each_reason_with_a_link(client, clinic, practitioner):
     plan = ready_plan(clinic=clinic, by=practitioner, consent=False, test=False)
     make_test(plan.patient, practitioner, products=("nctf-135ha",), result="negative",
-              read_after=__import__("datetime").timedelta(hours=2))  # fmt: skip
+              read_after=dt.timedelta(hours=2))  # fmt: skip
     signed_in_client(client, practitioner)
     response = client.post(reverse("treatments:start", args=[plan.pk]))
     assert response.status_code == 409
