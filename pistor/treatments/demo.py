@@ -3,7 +3,8 @@ skin-rejuvenation sessions (charts on face, scalp and thighs), an addendum on th
 
 Written through the real services with dates in the past, in the order they happened:
 intake, allergy test, consent, stock, plan, then each session started, charted and signed.
-A patient who already exists is left alone, so loading the demo again changes nothing.
+A patient with any intake or session already is left alone, so loading the demo again
+changes nothing.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from pistor.clinics.models import Clinic
 from pistor.consents.constants import ConsentKind
 from pistor.consents.services import consent_countersign, consent_create, consent_patient_sign
 from pistor.intake.demo import _answers
+from pistor.intake.models import IntakeForm
 from pistor.intake.services import intake_submit
 from pistor.inventory.models import StockProduct
 from pistor.inventory.services import batch_receive, product_create
 from pistor.patients.models import Patient
-from pistor.patients.services import patient_create
 from pistor.plans.demo import demo_signature
 from pistor.plans.services import plan_create
 from pistor.treatments.models import TreatmentSession
@@ -37,7 +38,7 @@ from pistor.treatments.services import (
 )
 
 HARBOUR = "harbour-skin-clinic"
-GIVEN, FAMILY = "Inès", "Moreau"
+GIVEN, FAMILY = "Hannah", "Whitaker"  # a demo patient no other stage uses
 
 # (region, technique, depth mm, points as fractions of the drawing)
 CHARTS = [
@@ -57,14 +58,17 @@ def treatments_demo_load(*, clinic: Clinic) -> int:
     practitioner = User.objects.filter(email__iexact="practitioner@harbour.example").first()
     if practitioner is None:
         return 0
-    if Patient.objects.for_clinic(clinic).filter(given_name=GIVEN, family_name=FAMILY).exists():
+    patient = (
+        Patient.objects.for_clinic(clinic).filter(given_name=GIVEN, family_name=FAMILY).first()
+    )
+    if (
+        patient is None
+        or IntakeForm.objects.for_clinic(clinic).filter(patient=patient).exists()
+        or TreatmentSession.objects.for_clinic(clinic).filter(patient=patient).exists()
+    ):
         return 0
     now = timezone.now()
     start = now - dt.timedelta(days=22)
-    patient = patient_create(
-        clinic=clinic, actor=practitioner, given_name=GIVEN, family_name=FAMILY,
-        date_of_birth=dt.date(1984, 5, 2), sex="female", email="ines@mail.example",
-    )  # fmt: skip
     intake_submit(
         clinic=clinic, patient=patient, actor=practitioner, complete=True,
         answers=_answers(weight_kg="61"),
@@ -107,7 +111,7 @@ def treatments_demo_load(*, clinic: Clinic) -> int:
         areas=["face"], technique_code="nappage", product_codes=["nctf-135ha"],
     )  # fmt: skip
     plan.patient = patient
-    created = 5
+    created = 4
     first: TreatmentSession | None = None
     for week, areas in enumerate(CHARTS):
         at = start + dt.timedelta(days=7 * week)

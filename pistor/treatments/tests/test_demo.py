@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_has_a_patient_mid_course_and_loading_again_changes_nothing():
     demo_load()
-    sessions = list(TreatmentSession.objects.filter(patient__family_name="Moreau"))
+    sessions = list(TreatmentSession.objects.filter(patient__family_name="Whitaker"))
     assert len(sessions) == 3 and all(s.is_signed for s in sessions)
     regions = set(ChartArea.objects.values_list("region", flat=True))
     assert {"face-front", "scalp", "thigh-front-left"} <= regions
