@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _click_region(page, region: str, fx: float, fy: float) -> None:
-    box = page.locator(f'#bodymap [data-region="{region}"]').bounding_box()
+    target = page.locator(f'#bodymap [data-region="{region}"]')
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
     page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
 
 
