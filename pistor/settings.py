@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "pistor.consultations",
     "pistor.allergytests",
     "pistor.inventory",
+    "pistor.treatments",
     "pistor.api",
     "pistor.web",
     "django_tasks",

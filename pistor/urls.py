@@ -17,6 +17,7 @@ urlpatterns = [
     path("consultations/", include("pistor.consultations.urls")),
     path("allergy-tests/", include("pistor.allergytests.urls")),
     path("inventory/", include("pistor.inventory.urls")),
+    path("treatments/", include("pistor.treatments.urls")),
     *api_urlpatterns,
 ]
 

@@ -74,6 +74,9 @@ def _mount_routers() -> None:
     from pistor.inventory.api import router as inventory_router
 
     api.add_router("/inventory", inventory_router)
+    from pistor.treatments.api import router as treatments_router
+
+    api.add_router("/treatments", treatments_router)
 
 
 _mount_routers()

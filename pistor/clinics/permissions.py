@@ -48,11 +48,15 @@ class Action(StrEnum):
     INVENTORY_USE = "inventory.use"  # record product given to a patient
     INVENTORY_TRACE = "inventory.trace"  # who received a batch, with contact details
     INVENTORY_MANAGE = "inventory.manage"  # products, recall, waste, counts, alert settings
+    # Treatment sessions (issue 10): read; start and chart; sign (the treating practitioner's act).
+    TREATMENT_VIEW = "treatment.view"
+    TREATMENT_RECORD = "treatment.record"
+    TREATMENT_SIGN = "treatment.sign"
 
 
 _ALL = frozenset(Action)
 # Decisions only a practitioner makes, whatever else a role may do.
-_PRACTITIONER_ONLY = frozenset({Action.SCREENING_OVERRIDE})
+_PRACTITIONER_ONLY = frozenset({Action.SCREENING_OVERRIDE, Action.TREATMENT_SIGN})
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.PRACTITIONER: frozenset(
@@ -78,6 +82,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.INVENTORY_VIEW,
             Action.INVENTORY_USE,
             Action.INVENTORY_TRACE,
+            Action.TREATMENT_VIEW,
+            Action.TREATMENT_RECORD,
+            Action.TREATMENT_SIGN,
         }
     ),
     Role.NURSE: frozenset(
@@ -99,6 +106,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.INVENTORY_VIEW,
             Action.INVENTORY_RECEIVE,
             Action.INVENTORY_USE,
+            Action.TREATMENT_VIEW,
+            Action.TREATMENT_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.

@@ -157,6 +157,10 @@ def demo_load() -> DemoDetails:
     created += sum(plans_demo_load(clinic=clinic) for clinic in clinics.values())
     created += inventory_demo_load(clinic=clinics[HARBOUR])  # issue 9: stock, trace, recall
 
+    from pistor.treatments.demo import treatments_demo_load  # a patient mid-course
+
+    created += sum(treatments_demo_load(clinic=clinic) for clinic in clinics.values())
+
     return DemoDetails(
         password=DEMO_PASSWORD,
         totp_secret=DEMO_TOTP_SECRET,

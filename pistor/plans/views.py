@@ -43,6 +43,7 @@ from pistor.plans.services import (
     price_item_set,
     pricing_settings_set,
 )
+from pistor.treatments.selectors import course_progress
 
 if TYPE_CHECKING:
     from pistor.accounts.models import User
@@ -147,6 +148,7 @@ def _detail(
         "session_form": session_form,
         "session_number": session_number,
         "product_names": {c: p.name for c, p in catalog.products.items()},
+        "course": course_progress(plan=plan),  # treatments: sessions done, next window
     }
     return render(request, "plans/plan_detail.html", context, status=status)
 

@@ -41,6 +41,9 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.INVENTORY_USE:       (Y,            Y,     N,         Y),
     Action.INVENTORY_TRACE:     (Y,            N,     N,         Y),
     Action.INVENTORY_MANAGE:    (N,            N,     N,         Y),
+    Action.TREATMENT_VIEW:      (Y,            Y,     N,         Y),
+    Action.TREATMENT_RECORD:    (Y,            Y,     N,         Y),
+    Action.TREATMENT_SIGN:      (Y,            N,     N,         N),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class TreatmentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "pistor.treatments"
+    label = "treatments"
+    verbose_name = "Treatment sessions"

@@ -1,0 +1,141 @@
+"""Demo data for treatment sessions: Harbour's mid-course patient, three signed weekly
+skin-rejuvenation sessions (charts on face, scalp and thighs), an addendum on the first.
+
+Written through the real services with dates in the past, in the order they happened:
+intake, allergy test, consent, stock, plan, then each session started, charted and signed.
+A patient with any intake or session already is left alone, so loading the demo again
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from pistor.accounts.models import User
+from pistor.allergytests.services import allergy_test_place, allergy_test_read
+from pistor.clinical.units import Quantity
+from pistor.clinics.models import Clinic
+from pistor.consents.constants import ConsentKind
+from pistor.consents.services import consent_countersign, consent_create, consent_patient_sign
+from pistor.intake.demo import _answers
+from pistor.intake.models import IntakeForm
+from pistor.intake.services import intake_submit
+from pistor.inventory.models import StockProduct
+from pistor.inventory.services import batch_receive, product_create
+from pistor.patients.models import Patient
+from pistor.plans.demo import demo_signature
+from pistor.plans.services import plan_create
+from pistor.treatments.models import TreatmentSession
+from pistor.treatments.services import (
+    PointIn,
+    chart_area_add,
+    cocktail_line_add,
+    session_add_addendum,
+    session_sign,
+    session_start,
+)
+
+HARBOUR = "harbour-skin-clinic"
+GIVEN, FAMILY = "Hannah", "Whitaker"  # a demo patient no other stage uses
+
+# (region, technique, depth mm, points as fractions of the drawing)
+CHARTS = [
+    [("face-front", "nappage", "2.5", [(0.22, 0.14), (0.28, 0.14), (0.25, 0.18)])],
+    [("scalp", "nappage", "3", [(0.22, 0.07), (0.28, 0.07)])],
+    [
+        ("thigh-front-left", "nappage", "3", [(0.30, 0.58), (0.30, 0.64)]),
+        ("thigh-front-right", "nappage", "3", [(0.19, 0.58), (0.19, 0.64)]),
+    ],
+]
+
+
+def treatments_demo_load(*, clinic: Clinic) -> int:
+    """A patient mid-course with signed sessions and an addendum; returns rows made."""
+    if clinic.slug != HARBOUR:
+        return 0
+    practitioner = User.objects.filter(email__iexact="practitioner@harbour.example").first()
+    if practitioner is None:
+        return 0
+    patient = (
+        Patient.objects.for_clinic(clinic).filter(given_name=GIVEN, family_name=FAMILY).first()
+    )
+    if (
+        patient is None
+        or IntakeForm.objects.for_clinic(clinic).filter(patient=patient).exists()
+        or TreatmentSession.objects.for_clinic(clinic).filter(patient=patient).exists()
+    ):
+        return 0
+    now = timezone.now()
+    start = now - dt.timedelta(days=22)
+    intake_submit(
+        clinic=clinic, patient=patient, actor=practitioner, complete=True,
+        answers=_answers(weight_kg="61"),
+    )  # fmt: skip
+    placed = start - dt.timedelta(days=4)
+    test = allergy_test_place(
+        clinic=clinic, patient=patient, actor=practitioner, placed_at=placed,
+        sites="left forearm, inner", products=["nctf-135ha"], batches="NC-DEMO-1", now=now,
+    )  # fmt: skip
+    allergy_test_read(
+        clinic=clinic, test=test, actor=practitioner, read_at=placed + dt.timedelta(hours=50),
+        result="negative", notes="No reaction.", now=now,
+    )  # fmt: skip
+    consent = consent_create(
+        clinic=clinic, patient=patient, by=practitioner, kind=ConsentKind.TREATMENT,
+        indication_code="skin-rejuvenation", product_codes=["nctf-135ha"],
+    )  # fmt: skip
+    signed_at = start - dt.timedelta(days=1)
+    consent_patient_sign(
+        consent=consent, signature=demo_signature(patient.full_name),
+        signed_name=patient.full_name, actor=practitioner, now=signed_at,
+    )  # fmt: skip
+    consent_countersign(
+        consent=consent, practitioner=practitioner,
+        signature=demo_signature(practitioner.full_name), now=signed_at,
+    )  # fmt: skip
+    if not StockProduct.objects.for_clinic(clinic).filter(code="nctf-135ha").exists():
+        product_create(
+            clinic=clinic, actor=practitioner, code="nctf-135ha", name="NCTF 135 HA",
+            manufacturer="Filorga", form="vial", unit_volume_ml="3",
+        )  # fmt: skip
+    batch_receive(
+        clinic=clinic, actor=practitioner, product_code="nctf-135ha", lot="NC-DEMO-1",
+        expires_on=now.date() + dt.timedelta(days=300), quantity=Quantity.of("60", "mL"),
+        at=start - dt.timedelta(days=5),
+    )  # fmt: skip
+    plan = plan_create(
+        clinic=clinic, patient=patient, by=practitioner, indication_code="skin-rejuvenation",
+        protocol_code="seed-course-10-weekly", first_session=start.date(),
+        areas=["face"], technique_code="nappage", product_codes=["nctf-135ha"],
+    )  # fmt: skip
+    plan.patient = patient
+    created = 4
+    first: TreatmentSession | None = None
+    for week, areas in enumerate(CHARTS):
+        at = start + dt.timedelta(days=7 * week)
+        session = session_start(clinic=clinic, patient=patient, plan=plan, by=practitioner, now=at)
+        cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="3", now=at)
+        for region, technique, depth, points in areas:
+            chart_area_add(
+                session=session, by=practitioner, region=region, technique_code=technique,
+                depth=depth, needle_gauge=30, needle_length="4", injections=40,
+                volume=str(round(3 / len(areas), 2)),
+                points=[PointIn(str(x), str(y)) for x, y in points],
+            )  # fmt: skip
+        session = TreatmentSession.objects.get(pk=session.pk)
+        session_sign(
+            session=session, signer=practitioner, notes="Mild redness, settled.",
+            now=at + dt.timedelta(minutes=30),
+        )  # fmt: skip
+        first = first or session
+        created += 1
+    if first is not None:
+        session_add_addendum(
+            session=first, author=practitioner,
+            text="A small bruise on the left cheek, reported by phone the next day; settled.",
+            reason="Reported after the session was signed.",
+        )  # fmt: skip
+        created += 1
+    return created

@@ -1,0 +1,238 @@
+"""Starting a session through the gate, the cocktail, the chart, sign-off and addenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from pistor.core.errors import Conflict, GateBlocked, ValidationFailed
+from pistor.inventory.models import Batch
+from pistor.records.models import Addendum
+from pistor.testing.pathway import make_test
+from pistor.treatments.models import ChartArea, ChartPoint, CocktailLine, TreatmentSession
+from pistor.treatments.services import (
+    PointIn,
+    chart_area_add,
+    chart_point_add,
+    cocktail_line_add,
+    session_add_addendum,
+    session_sign,
+    session_start,
+)
+from pistor.treatments.tests.factories import ready_plan, stock
+
+pytestmark = pytest.mark.django_db
+
+
+def _start(clinic, practitioner, **kw):
+    plan = ready_plan(clinic=clinic, by=practitioner, **kw)
+    return plan, session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+
+
+def _codes(exc):
+    return [r["code"] for r in exc.value.reasons]
+
+
+def test_a_complete_gate_starts_a_draft_session(clinic, practitioner):
+    plan, session = _start(clinic, practitioner)
+    assert session.status == "draft" and session.plan_id == plan.pk
+    assert session.indication_code == "skin-rejuvenation"
+
+
+def test_without_consent_nothing_starts_and_the_reason_says_so(clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner, consent=False)
+    with pytest.raises(GateBlocked) as exc:
+        session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    assert "consent-missing" in _codes(exc)
+    assert TreatmentSession.objects.count() == 0
+
+
+def test_an_allergy_test_read_too_early_blocks_the_start(clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner, test=False)
+    make_test(
+        plan.patient, practitioner, products=("nctf-135ha",), result="negative",
+        read_after=dt.timedelta(hours=3),
+    )  # fmt: skip
+    with pytest.raises(GateBlocked) as exc:
+        session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    assert any(c.startswith("allergy") for c in _codes(exc)), _codes(exc)
+    assert TreatmentSession.objects.count() == 0
+
+
+def test_an_expired_batch_blocks_the_start(clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner, with_stock=False)
+    b = stock(clinic, days=10)
+    Batch.objects.filter(pk=b.pk).update(expires_on=timezone.localdate() - dt.timedelta(days=2))
+    with pytest.raises(GateBlocked) as exc:
+        session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    assert _codes(exc) == ["batch-expired"]
+    assert TreatmentSession.objects.count() == 0
+
+
+def test_an_unplanned_session_needs_a_reason(clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    with pytest.raises(ValidationFailed):
+        session_start(
+            clinic=clinic, patient=plan.patient, by=practitioner,
+            indication_code="skin-rejuvenation",
+        )  # fmt: skip
+    session = session_start(
+        clinic=clinic, patient=plan.patient, by=practitioner,
+        indication_code="skin-rejuvenation", unplanned_reason="Touch-up before a wedding.",
+    )  # fmt: skip
+    assert session.plan_id is None
+
+
+def test_a_product_line_is_drawn_from_the_batch_that_expires_first(clinic, practitioner):
+    plan, session = _start(clinic, practitioner)
+    sooner = stock(clinic, lot="SOON", days=30)
+    line = cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="3")
+    assert line.batch_id == sooner.pk and line.lot == "SOON"
+
+
+def test_a_volume_in_the_wrong_unit_is_refused_and_nothing_is_written(clinic, practitioner):
+    _plan, session = _start(clinic, practitioner)
+    with pytest.raises(ValidationFailed) as exc:
+        cocktail_line_add(
+            session=session, by=practitioner, code="nctf-135ha", volume="3", volume_unit="mg"
+        )
+    assert "volume" in exc.value.fields
+    assert CocktailLine.objects.count() == 0
+
+
+def test_a_product_not_in_stock_is_refused(clinic, practitioner):
+    _plan, session = _start(clinic, practitioner)
+    with pytest.raises(ValidationFailed) as exc:
+        cocktail_line_add(session=session, by=practitioner, code="redensity-1", volume="1")
+    assert "not in stock" in exc.value.message
+    assert CocktailLine.objects.count() == 0
+
+
+def test_lidocaine_over_the_patients_maximum_is_blocked(clinic, practitioner):
+    # 68 kg × 4.5 mg/kg = 306 → capped at 300 mg; 40 mL of 1 % is 400 mg.
+    _plan, session = _start(clinic, practitioner)
+    with pytest.raises(GateBlocked) as exc:
+        cocktail_line_add(
+            session=session, by=practitioner, code="lidocaine", volume="40", concentration="10"
+        )
+    assert "lidocaine-over-maximum" in _codes(exc)
+    assert CocktailLine.objects.count() == 0
+    line = cocktail_line_add(
+        session=session, by=practitioner, code="lidocaine", volume="2", concentration="10"
+    )
+    assert line.pk
+
+
+@pytest.mark.parametrize("depth", ["-1", "40", "abc"])
+def test_an_impossible_depth_is_refused(clinic, practitioner, depth):
+    _plan, session = _start(clinic, practitioner)
+    with pytest.raises(ValidationFailed) as exc:
+        chart_area_add(
+            session=session, by=practitioner, region="face-front", technique_code="nappage",
+            depth=depth, injections=10, volume="1",
+        )  # fmt: skip
+    assert "depth" in exc.value.fields
+    assert ChartArea.objects.count() == 0
+
+
+def test_a_depth_outside_the_technique_is_refused_in_the_cores_words(clinic, practitioner):
+    _plan, session = _start(clinic, practitioner)
+    with pytest.raises(ValidationFailed) as exc:
+        chart_area_add(
+            session=session, by=practitioner, region="face-front", technique_code="papule",
+            depth="6", injections=10, volume="1",
+        )  # fmt: skip
+    assert "outside the 1 mm to 2 mm range" in exc.value.message
+    with pytest.raises(ValidationFailed) as exc:
+        chart_area_add(
+            session=session, by=practitioner, region="face-front", technique_code="papule",
+            depth="2", needle_gauge=30, needle_length="13", injections=10, volume="1",
+        )  # fmt: skip
+    assert "needle_length" in exc.value.fields
+    assert ChartArea.objects.count() == 0
+
+
+def test_a_point_outside_the_drawing_is_refused(clinic, practitioner):
+    _plan, session = _start(clinic, practitioner)
+    with pytest.raises(ValidationFailed):
+        chart_area_add(
+            session=session, by=practitioner, region="face-front", technique_code="nappage",
+            depth="3", injections=10, volume="1", points=[PointIn("0.5", "1.2")],
+        )  # fmt: skip
+    assert ChartArea.objects.count() == 0
+    area = chart_area_add(
+        session=session, by=practitioner, region="face-front", technique_code="nappage",
+        depth="3", injections=10, volume="1", points=[PointIn("0.25", "0.15")],
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed):
+        chart_point_add(area=area, by=practitioner, x="-0.1", y="0.5")
+    assert ChartPoint.objects.count() == 1
+
+
+def _full_session(clinic, practitioner):
+    plan, session = _start(clinic, practitioner)
+    cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="3")
+    chart_area_add(
+        session=session, by=practitioner, region="face-front", technique_code="nappage",
+        depth="3", needle_gauge=30, needle_length="4", injections=40, volume="3",
+        points=[PointIn("0.25", "0.15"), PointIn("0.26", "0.16")],
+    )  # fmt: skip
+    return plan, TreatmentSession.objects.get(pk=session.pk)
+
+
+def test_signing_moves_stock_locks_and_refuses_a_second_signature(clinic, practitioner):
+    _plan, session = _full_session(clinic, practitioner)
+    line = session.cocktail_lines.get()
+    before = Batch.objects.get(pk=line.batch_id).quantity_on_hand
+    session_sign(session=session, signer=practitioner, notes="Mild erythema.")
+    session.refresh_from_db()
+    assert session.is_signed and session.content["chart"][0]["points"][0] == ["0.2500", "0.1500"]
+    assert Batch.objects.get(pk=line.batch_id).quantity_on_hand == before - Decimal("3")
+    with pytest.raises(Conflict):
+        session_sign(session=session, signer=practitioner)
+    with pytest.raises(Conflict):
+        cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="1")
+    with pytest.raises(Conflict):
+        chart_area_add(
+            session=session, by=practitioner, region="scalp", technique_code="nappage",
+            depth="3", injections=1, volume="1",
+        )  # fmt: skip
+    assert Batch.objects.get(pk=line.batch_id).quantity_on_hand == before - Decimal("3")
+
+
+def test_a_stock_failure_at_sign_off_rolls_everything_back(clinic, practitioner):
+    _plan, session = _full_session(clinic, practitioner)
+    line = session.cocktail_lines.get()
+    Batch.objects.filter(pk=line.batch_id).update(quantity_on_hand=Decimal("1"))
+    with pytest.raises(Conflict, match="Not enough"):
+        session_sign(session=session, signer=practitioner)
+    session.refresh_from_db()
+    assert not session.is_signed
+    assert Batch.objects.get(pk=line.batch_id).quantity_on_hand == Decimal("1")
+
+
+def test_addenda_only_on_a_signed_session(clinic, practitioner):
+    _plan, session = _full_session(clinic, practitioner)
+    with pytest.raises(Conflict):
+        session_add_addendum(session=session, author=practitioner, text="x", reason="y")
+    session_sign(session=session, signer=practitioner)
+    session_add_addendum(
+        session=session, author=practitioner, text="Bruise on the left cheek.", reason="Seen later."
+    )
+    assert Addendum.objects.filter(record_id=session.pk).count() == 1
+
+
+def test_the_database_refuses_to_change_a_signed_session(clinic, practitioner):
+    _plan, session = _full_session(clinic, practitioner)
+    session_sign(session=session, signer=practitioner)
+    with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:  # noqa: B017
+        cursor.execute(
+            "UPDATE treatments_treatmentsession SET notes = 'x' WHERE id = %s", [session.pk]
+        )
+    with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:  # noqa: B017
+        cursor.execute("DELETE FROM treatments_treatmentsession WHERE id = %s", [session.pk])
+    assert TreatmentSession.objects.filter(pk=session.pk, notes="").exists()

@@ -1,0 +1,148 @@
+"""Session pages: the refused start, the session page, chart redraw, locking, query caps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from conftest import signed_in_client
+from pistor.testing.pathway import make_test
+from pistor.testing.queries import assert_query_cap
+from pistor.treatments.models import TreatmentSession
+from pistor.treatments.services import (
+    PointIn,
+    chart_area_add,
+    cocktail_line_add,
+    session_sign,
+    session_start,
+)
+from pistor.treatments.tests.factories import ready_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_refused_start_lists_each_reason_with_a_link(client, clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner, consent=False, test=False)
+    make_test(plan.patient, practitioner, products=("nctf-135ha",), result="negative",
+              read_after=dt.timedelta(hours=2))  # fmt: skip
+    signed_in_client(client, practitioner)
+    response = client.post(reverse("treatments:start", args=[plan.pk]))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert 'data-code="consent-missing"' in html
+    assert re.search(r'data-code="allergy[^"]*"', html)
+    assert reverse("consents:list", args=[plan.patient.pk]) in html
+    assert TreatmentSession.objects.count() == 0
+
+
+def _signed_session(clinic, practitioner, plan=None):
+    plan = plan or ready_plan(clinic=clinic, by=practitioner)
+    session = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="1")
+    chart_area_add(
+        session=session, by=practitioner, region="face-front", technique_code="nappage",
+        depth="3", injections=20, volume="1",
+        points=[PointIn("0.2512", "0.1533"), PointIn("0.2700", "0.1600")],
+    )  # fmt: skip
+    session = TreatmentSession.objects.get(pk=session.pk)
+    session_sign(session=session, signer=practitioner)
+    return plan, session
+
+
+def _circles(html):
+    return re.findall(r'<circle class="chart-point"[^>]*>', html)
+
+
+def test_the_page_starts_a_session_and_the_chart_redraws_identically(client, clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    signed_in_client(client, practitioner)
+    response = client.post(reverse("treatments:start", args=[plan.pk]))
+    session = TreatmentSession.objects.get()
+    assert response.status_code == 302
+    url = reverse("treatments:detail", args=[session.pk])
+    page = client.post(reverse("treatments:area_add", args=[session.pk]), {
+        "region": "face-front", "technique_code": "papule", "depth": "6", "injections": "10",
+        "volume": "1", "points": "0.25,0.15"})  # fmt: skip
+    assert page.status_code == 422 and b"outside the 1 mm to 2 mm range" in page.content
+    assert session.chart_areas.count() == 0
+    ok = client.post(reverse("treatments:area_add", args=[session.pk]), {
+        "region": "face-front", "technique_code": "papule", "depth": "1.5", "injections": "10",
+        "volume": "1", "points": "0.2512,0.1533;0.27,0.16"})  # fmt: skip
+    assert ok.status_code == 302
+    first = client.get(url)
+    assert first.status_code == 200 and "no-store" in first["Cache-Control"]
+    circles = _circles(first.content.decode())
+    assert circles == [
+        '<circle class="chart-point" data-area="1" cx="100.48" cy="79.72" r="4"/>',
+        '<circle class="chart-point" data-area="1" cx="108.00" cy="83.20" r="4"/>',
+    ]
+    assert _circles(client.get(url).content.decode()) == circles
+    assert b"chart-areas" in first.content and b"1.50 mm" in first.content
+
+
+def test_a_signed_session_cannot_be_edited_through_the_pages(client, clinic, practitioner):
+    _plan, session = _signed_session(clinic, practitioner)
+    signed_in_client(client, practitioner)
+    r = client.post(reverse("treatments:line_add", args=[session.pk]),
+                    {"code": "nctf-135ha", "volume": "1"})  # fmt: skip
+    assert r.status_code == 409 and session.cocktail_lines.count() == 1
+    r = client.post(reverse("treatments:sign", args=[session.pk]))
+    assert r.status_code == 409
+    r = client.post(reverse("treatments:addendum", args=[session.pk]),
+                    {"text": "Small bruise noted.", "reason": "Patient phoned."})  # fmt: skip
+    page = client.get(reverse("treatments:detail", args=[session.pk]))
+    assert r.status_code == 302 and b"Small bruise noted." in page.content
+    pdf = client.get(reverse("treatments:aftercare_pdf", args=[session.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_a_nurse_may_not_sign_and_another_clinic_gets_404(
+    client, clinic, practitioner, nurse, other_clinic_user
+):
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    session = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    signed_in_client(client, nurse)
+    assert client.post(reverse("treatments:sign", args=[session.pk])).status_code == 403
+    client.logout()
+    signed_in_client(client, other_clinic_user)
+    assert client.get(reverse("treatments:detail", args=[session.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["detail", "list"])
+def test_pages_have_a_bounded_query_count_at_1_and_40_sessions(client, clinic, practitioner, page):
+    from pistor.inventory.models import Batch
+
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    Batch.objects.update(quantity_on_hand=10000, quantity_received=10000)
+    made: list[TreatmentSession] = []
+
+    def grow(n):
+        for _ in range(n):
+            made.append(_signed_session(clinic, practitioner, plan)[1])
+
+    def action():
+        if page == "detail":
+            return client.get(reverse("treatments:detail", args=[made[0].pk]))
+        return client.get(reverse("treatments:list", args=[plan.patient.pk]))
+
+    signed_in_client(client, practitioner)
+    counts = assert_query_cap(
+        action, grow=grow, cap=40, sizes=(1, 40),
+        check=lambda r: r.status_code == 200 or pytest.fail(str(r.status_code)),
+    )  # fmt: skip
+    print(counts)
+
+
+def test_the_plan_page_shows_course_progress_and_a_start_button(client, clinic, practitioner):
+    plan, _session = _signed_session(clinic, practitioner)
+    signed_in_client(client, practitioner)
+    page = client.get(reverse("plans:detail", args=[plan.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<strong>1 of 10</strong>" in html and 'id="session-start"' in html
+    assert 'id="course-next"' in html
+    record = client.get(reverse("treatments:list", args=[plan.patient.pk]))
+    assert record.status_code == 200 and b"Aftercare" in record.content
