@@ -75,6 +75,14 @@ class AuditEventType(models.TextChoices):
     RECORD_WITHDRAWN = "record.withdrawn", "Signed record withdrawn"
     PLAN_CREATED = "plan.created", "Treatment plan drawn up"
     PLAN_SESSION_CHANGED = "plan.session_changed", "Planned session changed"
+    # Treatment sessions
+    TREATMENT_STARTED = "treatment.started", "Treatment session started"
+    TREATMENT_COCKTAIL_LINE_ADDED = "treatment.cocktail_line_added", "Cocktail line added"
+    TREATMENT_COCKTAIL_LINE_REMOVED = "treatment.cocktail_line_removed", "Cocktail line removed"
+    TREATMENT_CHART_AREA_ADDED = "treatment.chart_area_added", "Injection area charted"
+    TREATMENT_CHART_AREA_REMOVED = "treatment.chart_area_removed", "Injection area removed"
+    TREATMENT_CHART_POINT_ADDED = "treatment.chart_point_added", "Injection point marked"
+    TREATMENT_SIGNED = "treatment.signed", "Treatment session signed"
     # The stock room
     INVENTORY_PRODUCT_CREATED = "inventory.product_created", "Stock product added"
     INVENTORY_PRODUCT_UPDATED = "inventory.product_updated", "Stock product changed"
@@ -129,4 +137,5 @@ SUBJECT_TYPES: dict[str, str] = {
     "container": "Opened vial",
     "administration": "Product given",
     "fridge": "Fridge",
+    "treatment_session": "Treatment session",
 }

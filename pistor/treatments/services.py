@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog.types import Needle
@@ -168,7 +169,7 @@ def session_start(
         audit_record(
             clinic=clinic,
             actor=by,
-            event_type="treatment.started",
+            event_type=AuditEventType.TREATMENT_STARTED,
             subject_type="treatment_session",
             subject_id=session.pk,
             after={"plan": plan.pk if plan else None, "patient": patient.pk},
@@ -334,7 +335,7 @@ def cocktail_line_add(
         audit_record(
             clinic=session.clinic,
             actor=by,
-            event_type="treatment.cocktail_line_added",
+            event_type=AuditEventType.TREATMENT_COCKTAIL_LINE_ADDED,
             subject_type="treatment_session",
             subject_id=session.pk,
             after={"line": line.pk, "code": code, "volume_ml": volume_ml, "lot": line.lot},
@@ -369,7 +370,7 @@ def cocktail_line_remove(*, line: CocktailLine, by: User) -> None:
         audit_record(
             clinic=session.clinic,
             actor=by,
-            event_type="treatment.cocktail_line_removed",
+            event_type=AuditEventType.TREATMENT_COCKTAIL_LINE_REMOVED,
             subject_type="treatment_session",
             subject_id=session.pk,
             before={"line": line.pk, "code": line.code, "volume_ml": line.volume_ml},
@@ -501,7 +502,7 @@ def chart_area_add(
         audit_record(
             clinic=session.clinic,
             actor=by,
-            event_type="treatment.chart_area_added",
+            event_type=AuditEventType.TREATMENT_CHART_AREA_ADDED,
             subject_type="treatment_session",
             subject_id=session.pk,
             after={"area": area.pk, "region": region, "technique": technique_code,
@@ -537,7 +538,7 @@ def chart_point_add(*, area: ChartArea, by: User, x: Any, y: Any) -> ChartPoint:
         audit_record(
             clinic=session.clinic,
             actor=by,
-            event_type="treatment.chart_point_added",
+            event_type=AuditEventType.TREATMENT_CHART_POINT_ADDED,
             subject_type="treatment_session",
             subject_id=session.pk,
             after={"area": area.pk, "x": fx, "y": fy},
@@ -552,7 +553,7 @@ def chart_area_remove(*, area: ChartArea, by: User) -> None:
         audit_record(
             clinic=session.clinic,
             actor=by,
-            event_type="treatment.chart_area_removed",
+            event_type=AuditEventType.TREATMENT_CHART_AREA_REMOVED,
             subject_type="treatment_session",
             subject_id=session.pk,
             before={"area": area.pk, "region": area.region},
@@ -602,7 +603,7 @@ def session_sign(
         session.notes = (notes or session.notes or "").strip()[:10000]
         session.save(update_fields=["notes", "updated_at"])
         record_sign(
-            record=session, signer=signer, now=now, event_type="treatment.signed",
+            record=session, signer=signer, now=now, event_type=AuditEventType.TREATMENT_SIGNED,
         )  # fmt: skip
     return session
 
