@@ -41,6 +41,10 @@ class Action(StrEnum):
     # Going ahead despite a screening warning is a prescriber's decision (REFERENCE §3).
     SCREENING_OVERRIDE = "screening.override"
     ALLERGY_TEST_RECORD = "allergy_test.record"
+    # Scheduling: every role reads the calendar and books; managers keep hours and resources.
+    SCHEDULE_VIEW = "schedule.view"
+    APPOINTMENT_BOOK = "appointment.book"
+    SCHEDULE_MANAGE = "schedule.manage"
 
 
 _ALL = frozenset(Action)
@@ -68,6 +72,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CONSULTATION_RECORD,
             Action.SCREENING_OVERRIDE,
             Action.ALLERGY_TEST_RECORD,
+            Action.SCHEDULE_VIEW,
+            Action.APPOINTMENT_BOOK,
         }
     ),
     Role.NURSE: frozenset(
@@ -86,6 +92,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.INTAKE_LINK_SEND,
             Action.CONSULTATION_RECORD,
             Action.ALLERGY_TEST_RECORD,
+            Action.SCHEDULE_VIEW,
+            Action.APPOINTMENT_BOOK,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
@@ -98,6 +106,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.API_DOCS_VIEW,
             Action.INTAKE_RECORD,
             Action.INTAKE_LINK_SEND,
+            Action.SCHEDULE_VIEW,
+            Action.APPOINTMENT_BOOK,
         }
     ),
     Role.MANAGER: _ALL - _PRACTITIONER_ONLY,
