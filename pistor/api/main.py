@@ -67,5 +67,9 @@ def _mount_routers() -> None:
 
     api.add_router("/plans", plans_router)
 
+    from pistor.scheduling.api import router as scheduling_router
+
+    api.add_router("/scheduling", scheduling_router)
+
 
 _mount_routers()
