@@ -15,5 +15,6 @@ urlpatterns = [
     path("intake/", include("pistor.intake.urls")),
     path("consultations/", include("pistor.consultations.urls")),
     path("allergy-tests/", include("pistor.allergytests.urls")),
+    path("scheduling/", include("pistor.scheduling.urls")),
     *api_urlpatterns,
 ]

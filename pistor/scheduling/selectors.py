@@ -298,6 +298,23 @@ def overlapping(
     return qs
 
 
+def opening_hours_list(*, clinic: Clinic) -> list[OpeningHours]:
+    return list(OpeningHours.objects.for_clinic(clinic))
+
+
+def patient_pk_by_number(*, clinic: Clinic, number: str) -> int | None:
+    """The id of the clinic's patient with this record number; the caller then fetches the
+    patient through ``pistor.patients.access`` (which checks the role and audits)."""
+    from pistor.patients.models import Patient
+
+    return (
+        Patient.objects.for_clinic(clinic)
+        .filter(record_number=number.strip())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def staff_filter(staff_id: int | None, room_id: int | None) -> Q:
     q = Q()
     if staff_id is not None:
