@@ -78,6 +78,25 @@ def _add_busy(cals: Calendars, keys: tuple[str, ...], taken: core.Interval) -> C
     return replace(cals, staff=staff, rooms=rooms, devices=devices)
 
 
+def _rank(
+    slot: core.Slot,
+    target: dt.date,
+    anchor: tuple[int, int, dt.time] | None,
+    preferred_staff: int | None,
+    tz: ZoneInfo,
+) -> tuple[int, int, int, int, dt.datetime]:
+    """Same practitioner first, then same weekday, then nearest time of day, then date."""
+    ids = resource_ids(slot.resources)
+    local = slot.start.astimezone(tz)
+    same_staff = 0 if preferred_staff in (None, ids["staff"]) else 1
+    days_off = abs((local.date() - target).days)
+    if anchor is None:
+        return (same_staff, 0, days_off, 0, slot.start)
+    weekday = 0 if local.weekday() == anchor[1] else 1
+    minutes = abs(local.hour * 60 + local.minute - (anchor[2].hour * 60 + anchor[2].minute))
+    return (same_staff, weekday, minutes, days_off, slot.start)
+
+
 def course_propose(
     *,
     clinic: Clinic,
@@ -168,17 +187,12 @@ def course_propose(
             )
             continue
 
-        def rank(slot: core.Slot, s: PlanSession = s) -> tuple[int, int, int, int, dt.datetime]:
-            ids = resource_ids(slot.resources)
-            local = slot.start.astimezone(tz)
-            same_staff = 0 if preferred_staff in (None, ids["staff"]) else 1
-            if anchor is None:
-                return (same_staff, 0, abs((local.date() - s.target).days), 0, slot.start)
-            weekday = 0 if local.weekday() == anchor[1] else 1
-            minutes = abs(local.hour * 60 + local.minute - (anchor[2].hour * 60 + anchor[2].minute))
-            return (same_staff, weekday, minutes, abs((local.date() - s.target).days), slot.start)
-
-        best = min(candidates, key=rank)
+        best = min(
+            candidates,
+            key=lambda slot, s=s, anchor=anchor, pref=preferred_staff: _rank(
+                slot, s.target, anchor, pref, tz
+            ),
+        )
         ids = resource_ids(best.resources)
         if anchor is None:
             local = best.start.astimezone(tz)
