@@ -187,12 +187,8 @@ def course_propose(
             )
             continue
 
-        best = min(
-            candidates,
-            key=lambda slot, s=s, anchor=anchor, pref=preferred_staff: _rank(
-                slot, s.target, anchor, pref, tz
-            ),
-        )
+        target, fixed, pref = s.target, anchor, preferred_staff
+        best = min(candidates, key=lambda slot: _rank(slot, target, fixed, pref, tz))  # noqa: B023
         ids = resource_ids(best.resources)
         if anchor is None:
             local = best.start.astimezone(tz)

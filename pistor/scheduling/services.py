@@ -351,10 +351,26 @@ def _fit_resources(
     return room, device
 
 
+def _lock_clinic_calendar(clinic: Clinic) -> None:
+    """On PostgreSQL, queue this clinic's bookings for the rest of the transaction.
+
+    Without it, two bookings that collide on two things at once (the practitioner and a
+    room) can each wait for the other's exclusion check and deadlock; one short queue per
+    clinic also lets the overlap check name the collision. SQLite is already queued by
+    BEGIN IMMEDIATE. The exclusion constraints stay as the database's own guarantee.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Namespace 0x5343 ("SC", scheduling) keeps clear of other advisory locks.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5343, clinic.pk])
+
+
 def _guarded_save(appt: Appointment, write: Any) -> Appointment:
     """Run ``write`` (a transaction) and turn a PostgreSQL exclusion refusal into a 409."""
     try:
-        return write()  # type: ignore[no-any-return]
+        return write()
     except IntegrityError as exc:
         text = str(exc)
         for name, words in _GUARD_WORDS.items():
@@ -392,6 +408,7 @@ def appointment_book(
 
     def write() -> Appointment:
         with transaction.atomic():
+            _lock_clinic_calendar(clinic)
             chosen_room, chosen_device = _fit_resources(
                 clinic=clinic,
                 appointment_type=appointment_type,
@@ -471,6 +488,7 @@ def appointment_move(
 
     def write() -> Appointment:
         with transaction.atomic():
+            _lock_clinic_calendar(clinic)
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status != Status.BOOKED:
                 raise Conflict("Only a booked appointment can be moved.")
