@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from pistor.clinics.models import Membership
@@ -31,6 +31,14 @@ class Setup:
     consultation: AppointmentType
     session: AppointmentType
     gun_session: AppointmentType
+    token: str = ""
+    patients: list[Any] = field(default_factory=list)
+
+
+def new_patient(clinic: Any, **kwargs: Any) -> Any:
+    from pistor.patients.tests.factories import PatientFactory
+
+    return PatientFactory(clinic=clinic, **kwargs)
 
 
 def booking_setup(clinic: Any) -> Setup:
@@ -40,7 +48,10 @@ def booking_setup(clinic: Any) -> Setup:
         )
     staff = []
     for name in ("Ann Practitioner", "Ben Practitioner"):
-        m = MembershipFactory(user=UserFactory(full_name=name), clinic=clinic, role="practitioner")
+        m = cast(
+            Membership,
+            MembershipFactory(user=UserFactory(full_name=name), clinic=clinic, role="practitioner"),
+        )
         for weekday in range(5):
             WorkingHours.objects.create(
                 clinic=clinic, staff=m, weekday=weekday, starts=dt.time(9), ends=dt.time(17)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from pistor.audit.models import AuditEvent
 from pistor.core.errors import Conflict, ValidationFailed
-from pistor.patients.tests.factories import PatientFactory
 from pistor.scheduling.models import Absence, Appointment
 from pistor.scheduling.selectors import slots_find
 from pistor.scheduling.services import (
@@ -17,7 +17,7 @@ from pistor.scheduling.services import (
     appointment_type_create,
     opening_hours_set,
 )
-from pistor.scheduling.tests.factories import LONDON, MONDAY, at, booking_setup
+from pistor.scheduling.tests.factories import LONDON, MONDAY, at, booking_setup, new_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def _book(s, patient, staff=None, start=None, kind=None, **kw):
 
 
 def test_booking_chooses_a_free_room_and_records_the_buffer_and_an_audit_event(s):
-    appt = _book(s, PatientFactory(clinic=s.clinic))
+    appt = _book(s, new_patient(s.clinic))
     assert appt.room == s.room1
     assert appt.ends_at == at(MONDAY, 10, 30)
     assert appt.occupied_until == at(MONDAY, 10, 45)
@@ -48,14 +48,14 @@ def test_booking_chooses_a_free_room_and_records_the_buffer_and_an_audit_event(s
 
 
 def test_the_same_practitioner_twice_is_a_conflict_that_names_the_practitioner(s):
-    _book(s, PatientFactory(clinic=s.clinic))
+    _book(s, new_patient(s.clinic))
     with pytest.raises(Conflict, match="practitioner already has an appointment Mon 04 Jan 10:00"):
-        _book(s, PatientFactory(clinic=s.clinic), start=at(MONDAY, 10, 30))  # in the buffer
+        _book(s, new_patient(s.clinic), start=at(MONDAY, 10, 30))  # in the buffer
     assert Appointment.objects.count() == 1
 
 
 def test_the_patient_cannot_be_with_two_practitioners_at_once(s):
-    patient = PatientFactory(clinic=s.clinic)
+    patient = new_patient(s.clinic)
     _book(s, patient)
     with pytest.raises(Conflict, match="patient already has an appointment"):
         _book(s, patient, staff=s.ben, start=at(MONDAY, 10, 15))
@@ -64,14 +64,14 @@ def test_the_patient_cannot_be_with_two_practitioners_at_once(s):
 
 
 def test_a_named_room_or_device_that_is_taken_is_a_conflict(s):
-    _book(s, PatientFactory(clinic=s.clinic), room=s.room2)
+    _book(s, new_patient(s.clinic), room=s.room2)
     with pytest.raises(Conflict, match="room is already booked"):
-        _book(s, PatientFactory(clinic=s.clinic), staff=s.ben, room=s.room2)
-    _book(s, PatientFactory(clinic=s.clinic), kind=s.gun_session, start=at(MONDAY, 14))
+        _book(s, new_patient(s.clinic), staff=s.ben, room=s.room2)
+    _book(s, new_patient(s.clinic), kind=s.gun_session, start=at(MONDAY, 14))
     with pytest.raises(Conflict, match="No mesotherapy gun is free"):
         _book(
             s,
-            PatientFactory(clinic=s.clinic),
+            new_patient(s.clinic),
             staff=s.ben,
             kind=s.gun_session,
             start=at(MONDAY, 14),
@@ -79,7 +79,7 @@ def test_a_named_room_or_device_that_is_taken_is_a_conflict(s):
     with pytest.raises(Conflict, match="device is already in use"):
         _book(
             s,
-            PatientFactory(clinic=s.clinic),
+            new_patient(s.clinic),
             staff=s.ben,
             kind=s.gun_session,
             start=at(MONDAY, 14),
@@ -88,33 +88,33 @@ def test_a_named_room_or_device_that_is_taken_is_a_conflict(s):
 
 
 def test_when_every_room_is_taken_booking_says_so(s):
-    _book(s, PatientFactory(clinic=s.clinic))
-    _book(s, PatientFactory(clinic=s.clinic), staff=s.ben)
+    _book(s, new_patient(s.clinic))
+    _book(s, new_patient(s.clinic), staff=s.ben)
     from pistor.scheduling.models import WorkingHours
     from pistor.testing.factories import MembershipFactory
 
-    cy = MembershipFactory(clinic=s.clinic, role="nurse")
+    cy: Any = MembershipFactory(clinic=s.clinic, role="nurse")
     WorkingHours.objects.create(
         clinic=s.clinic, staff=cy, weekday=0, starts=dt.time(9), ends=dt.time(17)
     )
     with pytest.raises(Conflict, match="No treatment room is free"):
-        _book(s, PatientFactory(clinic=s.clinic), staff=cy)
+        _book(s, new_patient(s.clinic), staff=cy)
 
 
 def test_a_cancelled_slot_can_be_booked_again_and_late_cancellations_are_marked(s, settings):
-    first = _book(s, PatientFactory(clinic=s.clinic))
+    first = _book(s, new_patient(s.clinic))
     cancelled = appointment_cancel(
         clinic=s.clinic, actor=None, appointment=first, by="patient", reason="Away"
     )
     assert cancelled.status == "cancelled" and cancelled.cancelled_by == "patient"
     assert cancelled.late_cancellation is False  # weeks ahead of the test clock
-    again = _book(s, PatientFactory(clinic=s.clinic))
+    again = _book(s, new_patient(s.clinic))
     assert again.starts_at == first.starts_at
 
 
 def test_moving_onto_a_taken_slot_is_a_conflict_and_changes_nothing(s):
-    a = _book(s, PatientFactory(clinic=s.clinic))
-    b = _book(s, PatientFactory(clinic=s.clinic), start=at(MONDAY, 11))
+    a = _book(s, new_patient(s.clinic))
+    b = _book(s, new_patient(s.clinic), start=at(MONDAY, 11))
     with pytest.raises(Conflict, match="practitioner already has"):
         appointment_move(clinic=s.clinic, actor=None, appointment=b, starts_at=at(MONDAY, 10, 15))
     b.refresh_from_db()
@@ -139,7 +139,7 @@ def test_times_outside_the_hours_or_absurdly_far_are_refused_and_nothing_is_writ
     s, start, message
 ):
     with pytest.raises(ValidationFailed, match=message):
-        _book(s, PatientFactory(clinic=s.clinic), start=start)
+        _book(s, new_patient(s.clinic), start=start)
     assert not Appointment.objects.exists()
 
 
@@ -152,7 +152,7 @@ def test_an_absence_blocks_booking_and_removes_the_slots(s):
         reason="Training",
     )
     with pytest.raises(Conflict, match="away"):
-        _book(s, PatientFactory(clinic=s.clinic))
+        _book(s, new_patient(s.clinic))
     slots = slots_find(
         clinic=s.clinic,
         appointment_type=s.session,
@@ -164,16 +164,14 @@ def test_an_absence_blocks_booking_and_removes_the_slots(s):
 
 
 def test_an_archived_patient_cannot_be_booked(s):
-    patient = PatientFactory(
-        clinic=s.clinic, archived_at=at(MONDAY, 8), archive_reason="Moved away"
-    )
+    patient = new_patient(s.clinic, archived_at=at(MONDAY, 8), archive_reason="Moved away")
     with pytest.raises(ValidationFailed, match="archived"):
         _book(s, patient)
     assert not Appointment.objects.exists()
 
 
 def test_statuses_move_forward_only(s):
-    appt = _book(s, PatientFactory(clinic=s.clinic))
+    appt = _book(s, new_patient(s.clinic))
     for status in ("arrived", "in_treatment", "done"):
         appt = appointment_status_set(clinic=s.clinic, actor=None, appointment=appt, status=status)
     assert appt.status == "done"
@@ -208,7 +206,7 @@ def test_opening_hours_refuse_closing_before_opening(s):
 
 
 def test_slots_skip_the_taken_time_and_keep_to_local_time_in_summer(s):
-    _book(s, PatientFactory(clinic=s.clinic))
+    _book(s, new_patient(s.clinic))
     slots = slots_find(
         clinic=s.clinic,
         appointment_type=s.session,

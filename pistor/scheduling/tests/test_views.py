@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from conftest import signed_in_client
-from pistor.patients.tests.factories import PatientFactory
 from pistor.scheduling.models import Appointment, AppointmentType, Resource
-from pistor.scheduling.tests.factories import MONDAY, at, booking_setup
+from pistor.scheduling.tests.factories import MONDAY, at, booking_setup, new_patient
 from pistor.testing.queries import assert_query_cap
 from tests.api.helpers import ApiClient, assert_error_shape, token_for
 
@@ -30,7 +30,7 @@ def _grow(s):
     from pistor.patients.tests.factories import build_patients
     from pistor.testing.factories import MembershipFactory
 
-    state = {"made": 0, "staff": [], "patients": []}
+    state: dict[str, Any] = {"made": 0, "staff": [], "patients": []}
 
     def grow(n):
         if not state["staff"]:
@@ -60,7 +60,7 @@ def _grow(s):
 def test_reception_books_a_free_slot_from_the_day_view_and_marks_arrival(
     client, s, receptionist, settings
 ):
-    patient = PatientFactory(clinic=s.clinic, record_number="H-000123")
+    patient = new_patient(s.clinic, record_number="H-000123")
     signed_in_client(client, receptionist)
     day = client.get(
         reverse("scheduling:calendar"), {"date": MONDAY.isoformat(), "type": s.session.pk}
@@ -91,7 +91,7 @@ def test_reception_books_a_free_slot_from_the_day_view_and_marks_arrival(
 
 
 def test_cancelling_on_the_page_records_who_and_frees_the_slot(client, s, receptionist):
-    patient = PatientFactory(clinic=s.clinic)
+    patient = new_patient(s.clinic)
     appt = Appointment.objects.create(
         clinic=s.clinic,
         patient=patient,
@@ -116,7 +116,7 @@ def test_another_clinics_appointment_is_404_and_reception_cannot_manage(
     other = booking_setup(other_clinic)
     theirs = Appointment.objects.create(
         clinic=other_clinic,
-        patient=PatientFactory(clinic=other_clinic),
+        patient=new_patient(other_clinic),
         staff=other.ann,
         appointment_type=other.session,
         starts_at=at(MONDAY, 10),
@@ -167,7 +167,7 @@ def test_the_calendar_has_a_query_cap_at_ten_and_five_thousand_appointments(
 
 def test_the_api_books_refuses_collisions_with_409_and_bad_input_with_422(client, s, receptionist):
     api = ApiClient(client, token_for(receptionist, s.clinic))
-    patient = PatientFactory(clinic=s.clinic)
+    patient = new_patient(s.clinic)
     body = {
         "patient_id": patient.pk,
         "staff_id": s.ann.pk,
