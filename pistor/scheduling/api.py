@@ -491,3 +491,102 @@ def set_status(
     )
     _no_store(response)
     return _out(sel.appointment_get(clinic=caller.clinic, pk=appt.pk))
+
+
+# --- Whole-course booking -----------------------------------------------------------------
+
+
+class CourseIn(_In):
+    appointment_type_id: int = Field(..., ge=1, le=_MAX_ID)
+    staff_id: int | None = Field(None, ge=1, le=_MAX_ID)
+
+
+class ProposedOut(Schema):
+    number: int
+    earliest: dt.date
+    target: dt.date
+    latest: dt.date
+    start: dt.datetime | None
+    staff_id: int | None
+    room_id: int | None
+    already_booked: bool
+    problem: str
+
+
+class CourseOut(Schema):
+    plan_id: int
+    sessions: list[ProposedOut]
+    booked: int
+
+
+def _course(request: HttpRequest, plan_id: int, payload: CourseIn, action: Action) -> Any:
+    from pistor.plans.selectors import plan_get
+
+    caller = api_caller(request)
+    if not 1 <= plan_id <= _MAX_ID:
+        raise NotFound("No such plan.")
+    plan = plan_get(clinic_id=caller.clinic.pk, pk=plan_id)
+    plan.patient = patient_get_for_user(
+        request_or_user=request, clinic=caller.clinic, pk=plan.patient_id, action=action
+    )
+    kind = sel.appointment_type_get(clinic=caller.clinic, pk=payload.appointment_type_id)
+    staff = sel.staff_get(clinic=caller.clinic, pk=payload.staff_id) if payload.staff_id else None
+    return caller, plan, kind, staff
+
+
+def _course_out(proposal: Any, booked: int) -> dict[str, Any]:
+    return {
+        "plan_id": proposal.plan.pk,
+        "booked": booked,
+        "sessions": [
+            {
+                "number": p.number,
+                "earliest": p.session.earliest,
+                "target": p.session.target,
+                "latest": p.session.latest,
+                "start": p.start,
+                "staff_id": p.staff_id,
+                "room_id": p.room_id,
+                "already_booked": p.already_booked,
+                "problem": p.problem,
+            }
+            for p in proposal.sessions
+        ],
+    }
+
+
+@router.post(
+    "/plans/{plan_id}/course-proposal",
+    response={200: CourseOut, **ERROR_RESPONSES},
+    summary="Propose a slot inside each unbooked session's window (nothing is written)",
+    auth=allow(Action.APPOINTMENT_BOOK, doing="book appointments"),
+)
+def course_proposal(
+    request: HttpRequest, response: HttpResponse, plan_id: int, payload: CourseIn
+) -> dict[str, Any]:
+    from pistor.scheduling.course import course_propose
+
+    caller, plan, kind, staff = _course(request, plan_id, payload, Action.PATIENT_VIEW)
+    _no_store(response)
+    proposal = course_propose(clinic=caller.clinic, plan=plan, appointment_type=kind, staff=staff)
+    return _course_out(proposal, 0)
+
+
+@router.post(
+    "/plans/{plan_id}/course-booking",
+    response={201: CourseOut, **ERROR_RESPONSES},
+    summary="Book every placeable session of the plan in one transaction (all or nothing)",
+    auth=allow(Action.APPOINTMENT_BOOK, doing="book appointments"),
+)
+def course_booking(
+    request: HttpRequest, response: HttpResponse, plan_id: int, payload: CourseIn
+) -> Status[dict[str, Any]]:
+    from pistor.scheduling.course import course_book, course_propose
+
+    caller, plan, kind, staff = _course(request, plan_id, payload, Action.PATIENT_VIEW)
+    booked = course_book(
+        clinic=caller.clinic, actor=caller.user, plan=plan, appointment_type=kind, staff=staff
+    )
+    _no_store(response)
+    after = course_propose(clinic=caller.clinic, plan=plan, appointment_type=kind, staff=staff)
+    return Status(201, _course_out(after, len(booked)))

@@ -114,3 +114,22 @@ def test_a_course_that_collides_meanwhile_books_nothing(s, practitioner, monkeyp
     with pytest.raises(Conflict, match="Session 3 could not be booked"):
         course_book(clinic=s.clinic, actor=practitioner, plan=plan, appointment_type=s.session)
     assert Appointment.objects.filter(plan_session__isnull=False).count() == 0
+
+
+def test_the_course_api_proposes_then_books_and_says_what_it_could_not_place(
+    client, s, practitioner, receptionist
+):
+    from tests.api.helpers import ApiClient, token_for
+
+    plan = _plan(s, practitioner)
+    api = ApiClient(client, token_for(receptionist, s.clinic))
+    body = {"appointment_type_id": s.session.pk}
+    proposal = api.post(f"/api/v1/scheduling/plans/{plan.pk}/course-proposal", body)
+    assert proposal.status_code == 200, proposal.content
+    assert Appointment.objects.count() == 0
+    sessions = proposal.json()["sessions"]
+    assert all(x["start"] or x["problem"] for x in sessions)
+    booked = api.post(f"/api/v1/scheduling/plans/{plan.pk}/course-booking", body)
+    assert booked.status_code == 201, booked.content
+    assert booked.json()["booked"] == Appointment.objects.count() >= 10
+    assert api.post("/api/v1/scheduling/plans/999999/course-booking", body).status_code == 404
