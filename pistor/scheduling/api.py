@@ -590,3 +590,66 @@ def course_booking(
     _no_store(response)
     after = course_propose(clinic=caller.clinic, plan=plan, appointment_type=kind, staff=staff)
     return Status(201, _course_out(after, len(booked)))
+
+
+# --- Calendar feeds -----------------------------------------------------------------------
+
+
+class FeedOut(Schema):
+    id: int
+    staff_id: int
+    url: str = Field(..., description="The secret address; shown once, keep it private.")
+
+
+def _feed_owner_check(request: HttpRequest, staff_id: int) -> Any:
+    from pistor.clinics.models import Role
+    from pistor.core.errors import Forbidden
+
+    caller = api_caller(request)
+    if caller.membership.pk != staff_id and caller.role != Role.MANAGER:
+        raise Forbidden("Only the practitioner or a manager may manage this calendar feed.")
+    return caller
+
+
+@router.post(
+    "/staff/{staff_id}/feed",
+    response={201: FeedOut, **ERROR_RESPONSES},
+    summary="Create a private iCalendar feed address for a practitioner",
+    auth=allow(Action.SCHEDULE_VIEW, doing="create calendar feeds"),
+)
+def create_feed(request: HttpRequest, response: HttpResponse, staff_id: int) -> Status[Any]:
+    from django.urls import reverse
+
+    from pistor.scheduling.feeds import feed_create
+
+    if not 1 <= staff_id <= _MAX_ID:
+        raise NotFound("No such practitioner at this clinic.")
+    caller = _feed_owner_check(request, staff_id)
+    staff = sel.staff_get(clinic=caller.clinic, pk=staff_id)
+    feed, token = feed_create(clinic=caller.clinic, actor=caller.user, staff=staff)
+    _no_store(response)
+    url = request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
+    return Status(201, {"id": feed.pk, "staff_id": staff.pk, "url": url})
+
+
+@router.delete(
+    "/feeds/{feed_id}",
+    response={204: None, **ERROR_RESPONSES},
+    summary="Revoke a calendar feed address",
+    auth=allow(Action.SCHEDULE_VIEW, doing="revoke calendar feeds"),
+)
+def revoke_feed(request: HttpRequest, feed_id: int) -> Status[None]:
+    from pistor.scheduling.feeds import feed_revoke
+    from pistor.scheduling.models import CalendarFeed
+
+    caller = api_caller(request)
+    feed = (
+        CalendarFeed.objects.for_clinic(caller.clinic).filter(pk=feed_id).first()
+        if 1 <= feed_id <= _MAX_ID
+        else None
+    )
+    if feed is None:
+        raise NotFound("No such calendar feed.")
+    _feed_owner_check(request, feed.staff_id)
+    feed_revoke(clinic=caller.clinic, actor=caller.user, feed=feed)
+    return Status(204, None)

@@ -233,3 +233,15 @@ class Appointment(ClinicScopedModel):
 
     def __str__(self) -> str:
         return f"{self.appointment_type} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class CalendarFeed(ClinicScopedModel):
+    """A practitioner's private iCalendar feed: a secret address a calendar app subscribes
+    to. Only a hash of the secret is kept; revoking it stops the address at once."""
+
+    staff = models.ForeignKey("clinics.Membership", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(
+        max_length=8, help_text="The secret's first characters, to tell feeds apart."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("appointments/<int:pk>/status/", views.status_view, name="status"),
     path("appointments/<int:pk>/cancel/", views.cancel_view, name="cancel"),
     path("manage/", views.manage_view, name="manage"),
+    path("feed/<str:token>.ics", views.feed_view, name="feed"),
 ]

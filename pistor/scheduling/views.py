@@ -7,13 +7,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from pistor.accounts.access import staff_required
+from pistor.accounts.access import public_page, staff_required
 from pistor.clinical import slots as core
 from pistor.clinics.permissions import Action
 from pistor.core import clock
@@ -307,3 +307,22 @@ def manage_view(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@public_page
+def feed_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A practitioner's private calendar feed; the secret in the address is the key."""
+    from pistor.scheduling.feeds import feed_get, feed_ics
+
+    try:
+        if len(token) > 100:
+            raise NotFound("No such calendar feed.")
+        feed = feed_get(token=token)
+    except NotFound:
+        raise Http404("No such calendar feed.") from None
+    response = HttpResponse(
+        feed_ics(feed=feed, domain=request.get_host().split(":")[0]),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
