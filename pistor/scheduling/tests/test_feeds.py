@@ -42,7 +42,7 @@ def test_a_practitioner_subscribes_to_a_feed_that_parses_and_names_no_patient(
     assert response["Content-Type"].startswith("text/calendar")
     cal = Calendar.from_ical(response.content)
     [event] = cal.walk("VEVENT")
-    assert event["summary"].startswith("Treatment session")
+    assert str(event["summary"]).startswith("Treatment session")
     assert event.decoded("dtstart") == appt.starts_at
     assert b"Zelda" not in response.content and b"Quartermain" not in response.content
     # Ben cannot revoke Ann's feed; Ann can, and the address stops at once.
