@@ -367,6 +367,29 @@ def _lock_clinic_calendar(clinic: Clinic) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5343, clinic.pk])
 
 
+def _check_reading_wait(*, clinic: Clinic, patient: Patient, starts_at: dt.datetime) -> None:
+    """An allergy-test reading is booked no sooner than the clinic's wait (at least 24 h,
+    REFERENCE.md) after the patient's test visit."""
+    wait = dt.timedelta(hours=clinic.allergy_test_min_read_hours)
+    too_soon = (
+        Appointment.objects.for_clinic(clinic)
+        .exclude(status=Status.CANCELLED)
+        .filter(
+            patient=patient,
+            appointment_type__kind=VisitKind.ALLERGY_TEST,
+            starts_at__gt=starts_at - wait,
+            starts_at__lte=starts_at,
+        )
+        .exists()
+    )
+    if too_soon:
+        raise _fields(
+            "starts_at",
+            f"The test injections are read at least {clinic.allergy_test_min_read_hours} hours "
+            "after they are placed; choose a later time.",
+        )
+
+
 def _guarded_save(appt: Appointment, write: Any) -> Appointment:
     """Run ``write`` (a transaction) and turn a PostgreSQL exclusion refusal into a 409."""
     try:
@@ -409,6 +432,8 @@ def appointment_book(
     def write() -> Appointment:
         with transaction.atomic():
             _lock_clinic_calendar(clinic)
+            if appointment_type.kind == VisitKind.TEST_READING:
+                _check_reading_wait(clinic=clinic, patient=patient, starts_at=starts_at)
             chosen_room, chosen_device = _fit_resources(
                 clinic=clinic,
                 appointment_type=appointment_type,

@@ -226,3 +226,20 @@ def test_slots_skip_the_taken_time_and_keep_to_local_time_in_summer(s):
     )
     assert summer[0].start.astimezone(LONDON).time() == dt.time(9)
     assert summer[0].start.utcoffset() == dt.timedelta(0) and summer[0].start.hour == 8
+
+
+def test_a_test_reading_is_booked_at_least_the_clinics_wait_after_the_test(s):
+    from pistor.scheduling.models import AppointmentType
+
+    test = AppointmentType.objects.create(
+        clinic=s.clinic, code="test", name="Allergy test", kind="allergy_test", duration_minutes=15
+    )
+    reading = AppointmentType.objects.create(
+        clinic=s.clinic, code="reading", name="Reading", kind="test_reading", duration_minutes=10
+    )
+    patient = new_patient(s.clinic)
+    _book(s, patient, kind=test, start=at(MONDAY, 9))
+    with pytest.raises(ValidationFailed, match="at least 24 hours"):
+        _book(s, patient, kind=reading, start=at(MONDAY + dt.timedelta(days=1), 8, 45))
+    ok = _book(s, patient, kind=reading, start=at(MONDAY + dt.timedelta(days=1), 9))
+    assert ok.appointment_type == reading
