@@ -36,6 +36,9 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.CONSULTATION_RECORD: (Y,            Y,     N,         Y),
     Action.SCREENING_OVERRIDE:  (Y,            N,     N,         N),
     Action.ALLERGY_TEST_RECORD: (Y,            Y,     N,         Y),
+    Action.SCHEDULE_VIEW:       (Y,            Y,     Y,         Y),
+    Action.APPOINTMENT_BOOK:    (Y,            Y,     Y,         Y),
+    Action.SCHEDULE_MANAGE:     (N,            N,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()
