@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "pistor.records",
     "pistor.consents",
     "pistor.plans",
+    "pistor.scheduling",
     "pistor.tools",
     "pistor.intake",
     "pistor.consultations",

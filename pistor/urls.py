@@ -18,6 +18,7 @@ urlpatterns = [
     path("allergy-tests/", include("pistor.allergytests.urls")),
     path("inventory/", include("pistor.inventory.urls")),
     path("treatments/", include("pistor.treatments.urls")),
+    path("scheduling/", include("pistor.scheduling.urls")),
     *api_urlpatterns,
 ]
 

@@ -77,6 +77,9 @@ def _mount_routers() -> None:
     from pistor.treatments.api import router as treatments_router
 
     api.add_router("/treatments", treatments_router)
+    from pistor.scheduling.api import router as scheduling_router
+
+    api.add_router("/scheduling", scheduling_router)
 
 
 _mount_routers()

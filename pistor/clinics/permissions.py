@@ -52,6 +52,10 @@ class Action(StrEnum):
     TREATMENT_VIEW = "treatment.view"
     TREATMENT_RECORD = "treatment.record"
     TREATMENT_SIGN = "treatment.sign"
+    # Scheduling: every role reads the calendar and books; managers keep hours and resources.
+    SCHEDULE_VIEW = "schedule.view"
+    APPOINTMENT_BOOK = "appointment.book"
+    SCHEDULE_MANAGE = "schedule.manage"
 
 
 _ALL = frozenset(Action)
@@ -85,6 +89,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.TREATMENT_VIEW,
             Action.TREATMENT_RECORD,
             Action.TREATMENT_SIGN,
+            Action.SCHEDULE_VIEW,
+            Action.APPOINTMENT_BOOK,
         }
     ),
     Role.NURSE: frozenset(
@@ -108,6 +114,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.INVENTORY_USE,
             Action.TREATMENT_VIEW,
             Action.TREATMENT_RECORD,
+            Action.SCHEDULE_VIEW,
+            Action.APPOINTMENT_BOOK,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
@@ -120,6 +128,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.API_DOCS_VIEW,
             Action.INTAKE_RECORD,
             Action.INTAKE_LINK_SEND,
+            Action.SCHEDULE_VIEW,
+            Action.APPOINTMENT_BOOK,
         }
     ),
     Role.MANAGER: _ALL - _PRACTITIONER_ONLY,

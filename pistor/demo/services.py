@@ -161,6 +161,10 @@ def demo_load() -> DemoDetails:
 
     created += sum(treatments_demo_load(clinic=clinic) for clinic in clinics.values())
 
+    from pistor.scheduling.demo import scheduling_demo_load  # hours, rooms, visits, courses
+
+    created += sum(scheduling_demo_load(clinic=clinic) for clinic in clinics.values())
+
     return DemoDetails(
         password=DEMO_PASSWORD,
         totp_secret=DEMO_TOTP_SECRET,

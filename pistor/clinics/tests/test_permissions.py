@@ -44,6 +44,9 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.TREATMENT_VIEW:      (Y,            Y,     N,         Y),
     Action.TREATMENT_RECORD:    (Y,            Y,     N,         Y),
     Action.TREATMENT_SIGN:      (Y,            N,     N,         N),
+    Action.SCHEDULE_VIEW:       (Y,            Y,     Y,         Y),
+    Action.APPOINTMENT_BOOK:    (Y,            Y,     Y,         Y),
+    Action.SCHEDULE_MANAGE:     (N,            N,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()

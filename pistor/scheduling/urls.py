@@ -1,0 +1,15 @@
+from django.urls import path
+
+from pistor.scheduling import views
+
+app_name = "scheduling"
+
+urlpatterns = [
+    path("", views.calendar_view, name="calendar"),
+    path("book/", views.book_view, name="book"),
+    path("appointments/<int:pk>/", views.appointment_view, name="appointment"),
+    path("appointments/<int:pk>/status/", views.status_view, name="status"),
+    path("appointments/<int:pk>/cancel/", views.cancel_view, name="cancel"),
+    path("manage/", views.manage_view, name="manage"),
+    path("feed/<str:token>.ics", views.feed_view, name="feed"),
+]
