@@ -83,6 +83,20 @@ class AuditEventType(models.TextChoices):
     TREATMENT_CHART_AREA_REMOVED = "treatment.chart_area_removed", "Injection area removed"
     TREATMENT_CHART_POINT_ADDED = "treatment.chart_point_added", "Injection point marked"
     TREATMENT_SIGNED = "treatment.signed", "Treatment session signed"
+    # Scheduling
+    APPOINTMENT_BOOKED = "appointment.booked", "Appointment booked"
+    APPOINTMENT_MOVED = "appointment.moved", "Appointment moved"
+    APPOINTMENT_CANCELLED = "appointment.cancelled", "Appointment cancelled"
+    APPOINTMENT_STATUS_CHANGED = "appointment.status_changed", "Appointment status changed"
+    SCHEDULING_OPENING_HOURS_SET = "scheduling.opening_hours_set", "Opening hours set"
+    SCHEDULING_CLOSED_DAY_ADDED = "scheduling.closed_day_added", "Closed day added"
+    SCHEDULING_WORKING_HOURS_SET = "scheduling.working_hours_set", "Working hours set"
+    SCHEDULING_HOURS_EXCEPTION_ADDED = "scheduling.hours_exception_added", "Hours changed for a day"
+    SCHEDULING_ABSENCE_ADDED = "scheduling.absence_added", "Absence recorded"
+    SCHEDULING_RESOURCE_CREATED = "scheduling.resource_created", "Room or device added"
+    SCHEDULING_APPOINTMENT_TYPE_CREATED = "scheduling.appointment_type_created", "Visit type added"
+    SCHEDULING_FEED_CREATED = "scheduling.feed_created", "Calendar feed created"
+    SCHEDULING_FEED_REVOKED = "scheduling.feed_revoked", "Calendar feed revoked"
     # The stock room
     INVENTORY_PRODUCT_CREATED = "inventory.product_created", "Stock product added"
     INVENTORY_PRODUCT_UPDATED = "inventory.product_updated", "Stock product changed"
@@ -138,4 +152,9 @@ SUBJECT_TYPES: dict[str, str] = {
     "administration": "Product given",
     "fridge": "Fridge",
     "treatment_session": "Treatment session",
+    "appointment": "Appointment",
+    "appointment_type": "Visit type",
+    "calendar_feed": "Calendar feed",
+    "closed_day": "Closed day",
+    "resource": "Room or device",
 }

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from icalendar import Calendar, Event
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinics.models import Clinic, Membership
 from pistor.core import clock
@@ -40,7 +41,7 @@ def feed_create(*, clinic: Clinic, actor: Any, staff: Membership) -> tuple[Calen
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.feed_created",
+            event_type=AuditEventType.SCHEDULING_FEED_CREATED,
             subject_type="calendar_feed",
             subject_id=feed.pk,
             after={"staff": staff.pk},
@@ -55,7 +56,7 @@ def feed_revoke(*, clinic: Clinic, actor: Any, feed: CalendarFeed) -> CalendarFe
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.feed_revoked",
+            event_type=AuditEventType.SCHEDULING_FEED_REVOKED,
             subject_type="calendar_feed",
             subject_id=feed.pk,
         )

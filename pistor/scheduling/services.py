@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinical import slots as core
 from pistor.clinics.models import Clinic, Membership
@@ -91,7 +92,7 @@ def opening_hours_set(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.opening_hours_set",
+            event_type=AuditEventType.SCHEDULING_OPENING_HOURS_SET,
             subject_type="clinic",
             subject_id=clinic.pk,
             after={"hours": [[w, str(o), str(c)] for w, o, c in hours]},
@@ -109,7 +110,7 @@ def closed_day_add(*, clinic: Clinic, actor: Any, date: dt.date, reason: str = "
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.closed_day_added",
+            event_type=AuditEventType.SCHEDULING_CLOSED_DAY_ADDED,
             subject_type="closed_day",
             subject_id=day.pk,
             after={"date": str(date), "reason": reason},
@@ -138,7 +139,7 @@ def working_hours_set(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.working_hours_set",
+            event_type=AuditEventType.SCHEDULING_WORKING_HOURS_SET,
             subject_type="membership",
             subject_id=staff.pk,
             after={"hours": [[w, str(s), str(e)] for w, s, e in hours]},
@@ -158,7 +159,7 @@ def hours_exception_add(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.hours_exception_added",
+            event_type=AuditEventType.SCHEDULING_HOURS_EXCEPTION_ADDED,
             subject_type="membership",
             subject_id=staff.pk,
             after={"date": str(date), "starts": str(starts), "ends": str(ends)},
@@ -183,7 +184,7 @@ def absence_add(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.absence_added",
+            event_type=AuditEventType.SCHEDULING_ABSENCE_ADDED,
             subject_type="membership",
             subject_id=staff.pk,
             after={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
@@ -210,7 +211,7 @@ def resource_create(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.resource_created",
+            event_type=AuditEventType.SCHEDULING_RESOURCE_CREATED,
             subject_type="resource",
             subject_id=row.pk,
             after={"kind": kind, "name": row.name, "device_type": row.device_type},
@@ -237,7 +238,7 @@ def appointment_type_create(*, clinic: Clinic, actor: Any, **data: Any) -> Appoi
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="scheduling.appointment_type_created",
+            event_type=AuditEventType.SCHEDULING_APPOINTMENT_TYPE_CREATED,
             subject_type="appointment_type",
             subject_id=row.pk,
             after={"code": row.code, "duration_minutes": row.duration_minutes},
@@ -474,7 +475,7 @@ def appointment_book(
             audit_record(
                 clinic=clinic,
                 actor=actor,
-                event_type="appointment.booked",
+                event_type=AuditEventType.APPOINTMENT_BOOKED,
                 subject_type="appointment",
                 subject_id=appt.pk,
                 after={
@@ -547,7 +548,7 @@ def appointment_move(
             audit_record(
                 clinic=clinic,
                 actor=actor,
-                event_type="appointment.moved",
+                event_type=AuditEventType.APPOINTMENT_MOVED,
                 subject_type="appointment",
                 subject_id=locked.pk,
                 before=before,
@@ -587,7 +588,7 @@ def appointment_cancel(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="appointment.cancelled",
+            event_type=AuditEventType.APPOINTMENT_CANCELLED,
             subject_type="appointment",
             subject_id=locked.pk,
             after={"by": by, "late": locked.late_cancellation},
@@ -618,7 +619,7 @@ def appointment_status_set(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type="appointment.status_changed",
+            event_type=AuditEventType.APPOINTMENT_STATUS_CHANGED,
             subject_type="appointment",
             subject_id=locked.pk,
             before={"status": before},
