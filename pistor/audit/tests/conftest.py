@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from pistor.audit.guard import audit_guard
+from pistor.audit.models import AuditEvent, AuditSeal
 
 
 @pytest.fixture(autouse=True)
@@ -19,15 +20,27 @@ def checkpoint_file(tmp_path, settings):
 
 @contextmanager
 def intruder() -> Iterator[None]:
-    """Someone with database access, who switches the append-only guard off first."""
+    """Someone with database access, who switches the append-only guard off first.
+
+    On PostgreSQL the tables' owner (the application's own role, no superuser) disables
+    the guard's triggers, as an intruder holding the application's credentials could.
+    """
     if connection.vendor == "postgresql":
+        tables = (AuditEvent._meta.db_table, AuditSeal._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
+            # Deferred foreign-key checks pending in the test's transaction would make
+            # ALTER TABLE refuse: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in tables:
+                cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = origin")
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table in tables:
+                    cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         with audit_guard(False):
             yield
