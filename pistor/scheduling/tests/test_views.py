@@ -176,7 +176,7 @@ def test_the_api_books_refuses_collisions_with_409_and_bad_input_with_422(client
     }
     created = api.post("/api/v1/scheduling/appointments", body)
     assert created.status_code == 201, created.content
-    assert created["Cache-Control"] == "no-store"
+    assert "no-store" in created["Cache-Control"]
     clash = assert_error_shape(api.post("/api/v1/scheduling/appointments", body), 409)
     assert "already has an appointment" in clash["message"]
     for bad in (
