@@ -36,12 +36,12 @@ class _In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class QuantityIn(_In):
+class StockQuantityIn(_In):
     value: Decimal = Field(..., gt=0, max_digits=12, decimal_places=3, examples=["0.5"])
     unit: CleanStr = Field(..., max_length=10, examples=["mL"])
 
 
-def _quantity(q: QuantityIn, field: str = "quantity") -> Quantity:
+def _quantity(q: StockQuantityIn, field: str = "quantity") -> Quantity:
     try:
         return Quantity.of(q.value, q.unit, field=field)
     except ClinicalDataError as exc:
@@ -53,7 +53,7 @@ class ComponentIO(Schema):
     concentration: str = ""
 
 
-class ProductIn(_In):
+class StockProductIn(_In):
     code: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", examples=["kybella"])
     name: CleanStr | None = Field(None, max_length=200, description="Default: the catalog's.")
     manufacturer: CleanStr | None = Field(None, max_length=200)
@@ -69,7 +69,7 @@ class ProductIn(_In):
     reorder_level: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=3)
 
 
-class ProductOut(Schema):
+class StockProductOut(Schema):
     code: str
     name: str
     manufacturer: str
@@ -91,7 +91,7 @@ class BatchIn(_In):
     product: str = Field(..., max_length=80, description="Product code.")
     lot: CleanStr = Field(..., min_length=1, max_length=80)
     expires_on: dt.date
-    quantity: QuantityIn
+    quantity: StockQuantityIn
     supplier: CleanStr = Field("", max_length=200)
     delivery_note: CleanStr = Field("", max_length=200)
     fridge_id: int | None = Field(None, ge=1, le=_MAX_ID)
@@ -132,12 +132,12 @@ class BatchDetailOut(Schema):
 
 class MovementIn(_In):
     kind: Literal["wasted", "expired", "returned"]
-    quantity: QuantityIn
+    quantity: StockQuantityIn
     reason: CleanStr = Field(..., min_length=1, max_length=2000)
 
 
 class CountIn(_In):
-    counted: QuantityIn
+    counted: StockQuantityIn
     reason: CleanStr = Field("", max_length=2000)
 
 
@@ -164,7 +164,7 @@ class ContainerOut(Schema):
 class AdministrationIn(_In):
     patient_id: int = Field(..., ge=1, le=_MAX_ID)
     product: str = Field(..., max_length=80)
-    quantity: QuantityIn
+    quantity: StockQuantityIn
     batch_id: int | None = Field(None, ge=1, le=_MAX_ID, description="Default: FEFO.")
     container_id: int | None = Field(None, ge=1, le=_MAX_ID)
     occasion: Occasion
@@ -199,7 +199,7 @@ class TraceOut(Schema):
 
 
 class AlertsOut(Schema):
-    low_stock: list[ProductOut]
+    low_stock: list[StockProductOut]
     expiring: list[BatchOut]
     containers: list[ContainerOut]
     cold_chain: list[BatchOut]
@@ -215,12 +215,12 @@ class FridgeOut(Schema):
     name: str
 
 
-class ReadingIn(_In):
+class FridgeReadingIn(_In):
     celsius: Decimal = Field(..., ge=-40, le=60, decimal_places=1)
     taken_at: dt.datetime | None = None
 
 
-class ReadingOut(Schema):
+class FridgeReadingOut(Schema):
     id: int
     fridge_id: int
     celsius: Decimal
@@ -296,7 +296,7 @@ R = ERROR_RESPONSES
 
 @router.get(
     "/products",
-    response={200: list[ProductOut], **R},
+    response={200: list[StockProductOut], **R},
     auth=allow(Action.INVENTORY_VIEW, doing="see stock"),
     summary="Products the clinic stocks, with usable stock",
 )
@@ -306,11 +306,11 @@ def list_products(request: HttpRequest) -> Any:
 
 @router.post(
     "/products",
-    response={201: ProductOut, **R},
+    response={201: StockProductOut, **R},
     auth=allow(Action.INVENTORY_MANAGE, doing="add products to the stock list"),
     summary="Add a product (from the catalog by its code, or the clinic's own)",
 )
-def create_product(request: HttpRequest, body: ProductIn) -> Any:
+def create_product(request: HttpRequest, body: StockProductIn) -> Any:
     fields = body.model_dump(exclude_none=True, exclude={"code"})
     if body.composition is not None:
         fields["composition"] = [c.model_dump() for c in body.composition]
@@ -581,11 +581,11 @@ def create_fridge(request: HttpRequest, body: FridgeIn) -> Any:
 
 @router.post(
     "/fridges/{fridge_id}/readings",
-    response={201: ReadingOut, **R},
+    response={201: FridgeReadingOut, **R},
     auth=allow(Action.INVENTORY_RECEIVE, doing="log fridge temperatures"),
     summary="Log a fridge temperature (an excursion flags the batches stored there)",
 )
-def record_reading(request: HttpRequest, fridge_id: int, body: ReadingIn) -> Any:
+def record_reading(request: HttpRequest, fridge_id: int, body: FridgeReadingIn) -> Any:
     clinic = _clinic(request)
     fridge = (
         Fridge.objects.for_clinic(clinic).filter(pk=fridge_id).first()

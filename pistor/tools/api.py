@@ -51,16 +51,16 @@ def _decimal(value: Decimal | None) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-class QuantityIn(Schema):
+class AmountIn(Schema):
     value: Number = Field(..., description='A decimal number, best sent as text: "0.2".')
     unit: str = Field(..., max_length=20, description="mL, uL, mg, mcg, mm, mg/mL, %, ...")
 
 
 class CocktailLineIn(Schema):
     code: str = Field(..., max_length=100, description="An ingredient or product code.")
-    volume: QuantityIn | None = None
-    concentration: QuantityIn | None = None
-    amount: QuantityIn | None = Field(None, description="The mass, for an ingredient.")
+    volume: AmountIn | None = None
+    concentration: AmountIn | None = None
+    amount: AmountIn | None = Field(None, description="The mass, for an ingredient.")
 
 
 class EarlierSessionIn(Schema):
@@ -71,7 +71,7 @@ class EarlierSessionIn(Schema):
     ingredients: list[CocktailLineIn] = Field(..., max_length=services.MAX_COCKTAIL_LINES)
 
 
-class PatientIn(Schema):
+class PatientFactsIn(Schema):
     """The patient's facts as catalog codes; with ``patient_id`` the registry's win."""
 
     birth_date: PlainDate | None = None
@@ -93,23 +93,23 @@ class PatientIn(Schema):
 
 class NeedleIn(Schema):
     gauge: int
-    length: QuantityIn
+    length: AmountIn
 
 
-class AreaIn(Schema):
+class ProposalAreaIn(Schema):
     area: str = Field("", max_length=100)
     technique: str = Field(..., max_length=100, description="A technique code: papule, ...")
-    depth: QuantityIn
+    depth: AmountIn
     needle: NeedleIn | None = None
     injections: int | None = None
-    volume_per_injection: QuantityIn | None = None
+    volume_per_injection: AmountIn | None = None
 
 
 class ProposalIn(Schema):
     indication: str = Field(..., max_length=100)
     protocol: str | None = Field(None, max_length=100)
     date: PlainDate | None = Field(None, description="The treatment date; today if absent.")
-    areas: list[AreaIn] = Field(default_factory=list, max_length=services.MAX_AREAS)
+    areas: list[ProposalAreaIn] = Field(default_factory=list, max_length=services.MAX_AREAS)
     cocktail: list[CocktailLineIn] = Field(
         default_factory=list, max_length=services.MAX_COCKTAIL_LINES
     )
@@ -119,7 +119,7 @@ class ScreenIn(Schema):
     patient_id: int | None = Field(
         None, description="Attach a patient record: the opening and the run are audited."
     )
-    patient: PatientIn | None = None
+    patient: PatientFactsIn | None = None
     proposal: ProposalIn
 
 
@@ -130,7 +130,7 @@ class EvidenceOut(Schema):
     kind: str = Field(..., description="source, patient, protocol or other.")
 
 
-class FindingOut(Schema):
+class ScreenFindingOut(Schema):
     code: str
     severity: str = Field(..., description="block, warn or info.")
     message: str
@@ -140,12 +140,12 @@ class FindingOut(Schema):
 class ScreenOut(Schema):
     verdict: str = Field(..., description="block, warn, info (notes only) or none.")
     blocked: bool
-    findings: list[FindingOut]
+    findings: list[ScreenFindingOut]
     catalog_version: str
     patient_id: int | None
 
 
-class PlanIn(Schema):
+class CoursePlanIn(Schema):
     protocol: str = Field(..., max_length=100, description="A built-in or clinic protocol.")
     first_session: PlainDate
     sessions: int | None = Field(None, description="Sessions in the first phase.")
@@ -157,11 +157,11 @@ class ProtocolRefOut(Schema):
     name: str
 
 
-class PlanOut(Schema):
+class CoursePlanOut(Schema):
     protocol: ProtocolRefOut
     first_session: dt.date
     planned: list[PlannedSessionOut]
-    adherence: list[FindingOut]
+    adherence: list[ScreenFindingOut]
     replanned: list[PlannedSessionOut] = Field(
         ..., description="The sessions still to come, from today; empty if none was done."
     )
@@ -171,7 +171,7 @@ class PlanOut(Schema):
 class CocktailIn(Schema):
     indication: str = Field(..., max_length=100)
     patient_id: int | None = None
-    patient: PatientIn | None = None
+    patient: PatientFactsIn | None = None
 
 
 class SuggestionOut(Schema):
@@ -194,8 +194,8 @@ class CocktailOut(Schema):
 class LidocaineIn(Schema):
     weight_kg: Number
     with_adrenaline: bool = False
-    concentration: QuantityIn | None = None
-    volume: QuantityIn | None = None
+    concentration: AmountIn | None = None
+    volume: AmountIn | None = None
 
 
 class LidocaineOut(Schema):
@@ -244,8 +244,8 @@ def _findings(findings: tuple[Finding, ...] | list[Finding], catalog: Catalog) -
 # --------------------------------------------------------------------------------------
 
 
-@router.post("/plan", response={200: PlanOut, **ERROR_RESPONSES}, summary="Plan a course")
-def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
+@router.post("/plan", response={200: CoursePlanOut, **ERROR_RESPONSES}, summary="Plan a course")
+def plan(request: HttpRequest, payload: CoursePlanIn) -> dict[str, Any]:
     """A protocol's dated course; with ``done_dates``, adherence and the rest replanned."""
     caller = _use(request)
     result = services.course_plan(

@@ -63,7 +63,7 @@ class PointSchema(Schema):
     y: float = Field(..., description="Fraction of the drawing's height, 0 to 1.")
 
 
-class AreaIn(_In):
+class SessionAreaIn(_In):
     region: CleanStr = Field(..., max_length=40, examples=["thigh-front-left"])
     technique_code: CleanStr = Field(..., max_length=60, examples=["nappage"])
     depth: str = Field(..., max_length=20, examples=["3"])
@@ -250,7 +250,9 @@ def add_line(request: HttpRequest, response: HttpResponse, session_id: int, payl
     summary="Chart an area with its points",
     auth=allow(Action.TREATMENT_RECORD, doing="record treatment sessions"),
 )
-def add_area(request: HttpRequest, response: HttpResponse, session_id: int, payload: AreaIn) -> Any:
+def add_area(
+    request: HttpRequest, response: HttpResponse, session_id: int, payload: SessionAreaIn
+) -> Any:
     session = _session(request, session_id, Action.TREATMENT_RECORD)
     data = payload.dict()
     points = [services.PointIn(p["x"], p["y"]) for p in data.pop("points")]
