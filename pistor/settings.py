@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "pistor.accounts.middleware.InactivityTimeoutMiddleware",
     "pistor.clinics.middleware.CurrentClinicMiddleware",
+    "pistor.accounts.access.DenyByDefaultMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -18,7 +18,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pistor.accounts import limiter
-from pistor.accounts.access import forget_otp_state, otp_state, safe_next, staff_required
+from pistor.accounts.access import (
+    forget_otp_state,
+    otp_state,
+    public_page,
+    safe_next,
+    staff_required,
+)
 from pistor.accounts.forms import OtpTokenForm, SignInForm
 from pistor.accounts.middleware import INACTIVITY_FLAG
 from pistor.accounts.qr import qr_svg
@@ -69,6 +75,7 @@ def locked_out_response(request: HttpRequest, retry_at: Any = None) -> HttpRespo
     return render(request, "accounts/locked_out.html", context, status=status)
 
 
+@public_page
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -101,6 +108,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 @sensitive_post_parameters("otp_token")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -130,6 +138,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "next": next_url})
 
 
+@public_page
 @sensitive_post_parameters("otp_token")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -189,6 +198,7 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/recovery_codes.html", context)
 
 
+@public_page
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

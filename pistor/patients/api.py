@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from pistor.api.auth import api_caller, require
+from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
@@ -131,9 +131,14 @@ def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
     )
 
 
-@router.get("", response={200: PatientPage, **ERROR_RESPONSES}, summary="Find patients")
+@router.get(
+    "",
+    response={200: PatientPage, **ERROR_RESPONSES},
+    summary="Find patients",
+    auth=allow(Action.PATIENT_VIEW, doing="look up patients"),
+)
 def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dict[str, Any]:
-    caller = require(request, Action.PATIENT_VIEW, doing="look up patients")
+    caller = api_caller(request)
     items, total = patient_list(
         clinic=caller.clinic,
         query=filters.q,
@@ -144,18 +149,25 @@ def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dic
     return {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
 
 
-@router.post("", response={201: PatientOut, **ERROR_RESPONSES}, summary="Register a patient")
+@router.post(
+    "",
+    response={201: PatientOut, **ERROR_RESPONSES},
+    summary="Register a patient",
+    auth=allow(Action.PATIENT_CREATE, doing="register patients"),
+)
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
-    caller = require(request, Action.PATIENT_CREATE, doing="register patients")
+    caller = api_caller(request)
     patient = patient_create(clinic=caller.clinic, actor=caller.user, **payload.model_dump())
     return Status(201, patient)
 
 
 @router.get(
-    "/{patient_id}", response={200: PatientOut, **ERROR_RESPONSES}, summary="Open a patient"
+    "/{patient_id}",
+    response={200: PatientOut, **ERROR_RESPONSES},
+    summary="Open a patient",
+    auth=allow(Action.PATIENT_VIEW, doing="open patient records"),
 )
 def get_patient(request: HttpRequest, patient_id: int) -> Patient:
-    require(request, Action.PATIENT_VIEW, doing="open patient records")
     return _patient(request, patient_id, Action.PATIENT_VIEW)
 
 
@@ -163,9 +175,10 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
     "/{patient_id}",
     response={200: PatientOut, **ERROR_RESPONSES},
     summary="Correct a patient's details",
+    auth=allow(Action.PATIENT_EDIT, doing="change patient details"),
 )
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
-    caller = require(request, Action.PATIENT_EDIT, doing="change patient details")
+    caller = api_caller(request)
     patient = _patient(request, patient_id, Action.PATIENT_EDIT)
     return patient_update(
         patient=patient, actor=caller.user, **payload.model_dump(exclude_unset=True)
@@ -177,8 +190,9 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch)
     response={200: PatientOut, **ERROR_RESPONSES},
     summary="Archive a patient",
     description="Hides the patient from everyday search; every record stays. Says why.",
+    auth=allow(Action.PATIENT_ARCHIVE, doing="archive patients"),
 )
 def archive_patient(request: HttpRequest, patient_id: int, payload: ArchiveIn) -> Patient:
-    caller = require(request, Action.PATIENT_ARCHIVE, doing="archive patients")
+    caller = api_caller(request)
     patient = _patient(request, patient_id, Action.PATIENT_ARCHIVE)
     return patient_archive(patient=patient, actor=caller.user, reason=payload.reason)

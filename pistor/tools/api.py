@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
-from pistor.api.auth import require
+from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, PlainDate
 from pistor.catalog.api import PlannedSessionOut, QuantityOut
 from pistor.catalog.selectors import catalog_for_clinic
@@ -32,8 +32,12 @@ router = Router(tags=["clinical"])
 Number = str | int | float
 
 
+# Declared on every route: the role is checked before the body is parsed.
+USE = allow(Action.CLINICAL_TOOLS_USE, doing="use the clinical tools")
+
+
 def _use(request: HttpRequest) -> Any:
-    return require(request, Action.CLINICAL_TOOLS_USE, doing="use the clinical tools")
+    return api_caller(request)
 
 
 def _quantity(value: Quantity | None) -> dict[str, str] | None:
@@ -231,7 +235,7 @@ def _findings(findings: tuple[Finding, ...] | list[Finding], catalog: Catalog) -
 # --------------------------------------------------------------------------------------
 
 
-@router.post("/plan", response={200: PlanOut, **ERROR_RESPONSES}, summary="Plan a course")
+@router.post("/plan", response={200: PlanOut, **ERROR_RESPONSES}, summary="Plan a course", auth=USE)
 def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     """A protocol's dated course; with ``done_dates``, adherence and the rest replanned."""
     caller = _use(request)
@@ -254,7 +258,9 @@ def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     }
 
 
-@router.post("/screen", response={200: ScreenOut, **ERROR_RESPONSES}, summary="Safety screen")
+@router.post(
+    "/screen", response={200: ScreenOut, **ERROR_RESPONSES}, summary="Safety screen", auth=USE
+)
 def screen(request: HttpRequest, payload: ScreenIn) -> dict[str, Any]:
     """Every finding for giving the proposed session to this patient, blocks first."""
     caller = _use(request)
@@ -290,6 +296,7 @@ def screen(request: HttpRequest, payload: ScreenIn) -> dict[str, Any]:
     "/cocktail-suggestions",
     response={200: CocktailOut, **ERROR_RESPONSES},
     summary="Cocktail suggestions",
+    auth=USE,
 )
 def cocktail_suggestions(request: HttpRequest, payload: CocktailIn) -> dict[str, Any]:
     """A starting point to tailor, never a prescription: excluded entries say why."""
@@ -322,7 +329,10 @@ def cocktail_suggestions(request: HttpRequest, payload: CocktailIn) -> dict[str,
 
 
 @router.post(
-    "/lidocaine-max", response={200: LidocaineOut, **ERROR_RESPONSES}, summary="Lidocaine maximum"
+    "/lidocaine-max",
+    response={200: LidocaineOut, **ERROR_RESPONSES},
+    summary="Lidocaine maximum",
+    auth=USE,
 )
 def lidocaine_max(request: HttpRequest, payload: LidocaineIn) -> dict[str, Any]:
     """The label maximum for the weight; with a concentration and volume, the dose against it."""
@@ -345,7 +355,9 @@ def lidocaine_max(request: HttpRequest, payload: LidocaineIn) -> dict[str, Any]:
     }
 
 
-@router.post("/score", response={200: ScoreOut, **ERROR_RESPONSES}, summary="Score a scale")
+@router.post(
+    "/score", response={200: ScoreOut, **ERROR_RESPONSES}, summary="Score a scale", auth=USE
+)
 def score(request: HttpRequest, payload: ScoreIn) -> dict[str, Any]:
     """The total and band; errors name the item code as their field."""
     _use(request)
