@@ -16,6 +16,7 @@ from pistor.catalog.services import (
     clinic_protocol_retire,
     clinic_protocol_update,
 )
+from pistor.catalog.tests.factories import clinic_protocol_data
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.catalog.types import Protocol
 from pistor.core.errors import Conflict, NotFound, ValidationFailed
@@ -26,23 +27,13 @@ CATALOG = load_catalog()
 
 
 def _data(**overrides):
-    data = {
-        "code": "cellulite-fortnightly",
-        "name": "Fortnightly cellulite course",
-        "description": "Our usual course.",
-        "indications": [next(iter(CATALOG.indications))],
-        "phases": [
-            {
-                "name": "fortnightly",
-                "sessions_min": 4,
-                "sessions_default": 6,
-                "sessions_max": 8,
-                "interval_min_days": 12,
-                "interval_target_days": 14,
-                "interval_max_days": 21,
-            }
-        ],
-    }
+    data = clinic_protocol_data(
+        code="cellulite-fortnightly",
+        name="Fortnightly cellulite course",
+        description="Our usual course.",
+        indications=[next(iter(CATALOG.indications))],
+    )
+    data.pop("maintenance")
     data.update(overrides)
     return data
 
