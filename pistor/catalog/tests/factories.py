@@ -68,7 +68,7 @@ def clinic_protocol_add(clinic: Any, actor: Any = None, **overrides: Any) -> Cli
 
 def clinic_product_add(clinic: Any, actor: Any = None, **overrides: Any) -> ClinicProduct:
     """Store a clinic product through the service (quantities written as text, "2.5 mg/mL")."""
-    data = clinic_product_data(**overrides)
+    data = {"description": "A house product for tests.", **clinic_product_data(**overrides)}
     if "unit_volume" not in overrides:
         data["unit_volume"] = "5 mL"
     if "composition" not in overrides:
