@@ -15,7 +15,7 @@ from pistor.clinics.models import Clinic, Membership
 from pistor.clinics.permissions import Action, can
 from pistor.core.errors import Forbidden
 from pistor.patients.models import Patient
-from pistor.patients.selectors import patient_get
+from pistor.patients.selectors import MAX_PAGE_SIZE, patient_get, patient_list
 
 
 def _role_of(request_or_user: Any, clinic: Clinic) -> tuple[Any, str | None]:
@@ -61,3 +61,33 @@ def patient_get_for_user(
         after={"action": str(action)},
     )
     return patient
+
+
+# The page size limit lives with the selector; views and the API read it from here.
+PATIENT_PAGE_MAX = MAX_PAGE_SIZE
+
+
+def patient_list_for_user(
+    *,
+    request_or_user: HttpRequest | Any,
+    clinic: Clinic,
+    query: str = "",
+    include_archived: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Patient], int]:
+    """A page of ``clinic``'s patients matching ``query``, if the user's role may see them.
+
+    The list goes through here, not through the selector, so that the role check (and any
+    recording of who listed what) cannot be skipped by a view.
+    """
+    _user, role = _role_of(request_or_user, clinic)
+    if not can(role, Action.PATIENT_VIEW):
+        raise Forbidden("Your role at this clinic does not allow this.")
+    return patient_list(
+        clinic=clinic,
+        query=query,
+        include_archived=include_archived,
+        limit=limit,
+        offset=offset,
+    )

@@ -17,10 +17,13 @@ from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
-from pistor.patients.access import patient_get_for_user
+from pistor.patients.access import (
+    PATIENT_PAGE_MAX,
+    patient_get_for_user,
+    patient_list_for_user,
+)
 from pistor.patients.constants import Sex
 from pistor.patients.models import Patient
-from pistor.patients.selectors import MAX_PAGE_SIZE, patient_list
 from pistor.patients.services import patient_archive, patient_create, patient_update
 
 router = Router(tags=["patients"])
@@ -119,7 +122,7 @@ class PatientListQuery(Schema):
         "birth (1985-03-02 or 02/03/1985); every word must match.",
     )
     include_archived: bool = False
-    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    limit: int = Field(50, ge=1, le=PATIENT_PAGE_MAX)
     offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
@@ -139,7 +142,8 @@ def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
 )
 def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dict[str, Any]:
     caller = api_caller(request)
-    items, total = patient_list(
+    items, total = patient_list_for_user(
+        request_or_user=request,
         clinic=caller.clinic,
         query=filters.q,
         include_archived=filters.include_archived,

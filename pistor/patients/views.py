@@ -17,10 +17,9 @@ from pistor.accounts.access import staff_required
 from pistor.clinics.permissions import Action
 from pistor.core.errors import Conflict, ValidationFailed
 from pistor.core.htmx import htmx_partial
-from pistor.patients.access import patient_get_for_user
+from pistor.patients.access import patient_get_for_user, patient_list_for_user
 from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from pistor.patients.models import Patient
-from pistor.patients.selectors import patient_list
 from pistor.patients.services import (
     patient_archive,
     patient_create,
@@ -59,7 +58,8 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"] or ""
         include_archived = bool(form.cleaned_data["archived"])
         page = form.cleaned_data["page"] or 1
-    patients, total = patient_list(
+    patients, total = patient_list_for_user(
+        request_or_user=request,
         clinic=_clinic(request),
         query=query,
         include_archived=include_archived,
