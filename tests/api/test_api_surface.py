@@ -62,7 +62,10 @@ def test_errors_from_the_clinical_core_name_their_field(api, monkeypatch):
     monkeypatch.setattr("pistor.patients.api.patient_list_for_user", refuse)
 
     body = assert_error_shape(api.get(PATIENTS), 422)
-    assert body == {"message": "Depth must be positive.", "extra": {"field": "depth_mm"}}
+    assert body == {
+        "message": "Depth must be positive.",
+        "extra": {"field": "depth_mm", "fields": {"depth_mm": ["Depth must be positive."]}},
+    }
 
 
 def test_a_gate_refusal_carries_its_reasons(api, monkeypatch):
