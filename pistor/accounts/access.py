@@ -39,8 +39,14 @@ def home_url() -> str:
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    """``candidate`` if it is a path on this site, else None (no open redirects)."""
-    if candidate and url_has_allowed_host_and_scheme(
+    """``candidate`` if it is a path on this site, else None (no open redirects).
+
+    Only an absolute path ("/patients/") is taken: "foo" would be read as a URL name by
+    ``redirect`` and crash, "//host" and "/\\host" are other sites to a browser.
+    """
+    if not candidate or not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+        return None
+    if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

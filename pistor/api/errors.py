@@ -10,7 +10,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
@@ -152,6 +153,15 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(str(exc.message), exc.status_code)
 
 
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        f"The request body is larger than this server accepts ({limit} bytes).",
+        413,
+        {"limit_bytes": limit},
+    )
+
+
 def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response("Not found.", 404)
 
@@ -179,6 +189,7 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 _HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+    (RequestDataTooBig, _on_too_big),
     (ApplicationError, _on_application_error),
     (NinjaValidationError, _on_validation_error),
     (DjangoValidationError, _on_django_validation_error),

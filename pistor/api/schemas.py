@@ -10,6 +10,7 @@ from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
 
 from pistor.api.errors import ErrorOut
+from pistor.core.forms import EARLIEST_DATE, LATEST_DATE
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -77,8 +78,6 @@ PlainDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 # The calendar the clinic works in. Dates far outside it are typing slips, and arithmetic on
 # them (a course planned from 9999-12-20) would overflow the calendar.
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2200, 12, 31)
 
 
 def _within_clinic_calendar(value: dt.date) -> dt.date:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from pistor.core.forms import ClinicDateField
+
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
@@ -14,19 +16,21 @@ class AuditFilterForm(forms.Form):
     actor = forms.TypedChoiceField(required=False, label="Who", coerce=int, empty_value=None)
     subject_type = forms.ChoiceField(required=False, label="Record type")
     subject_id = forms.CharField(required=False, max_length=64, label="Record id")
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         required=False,
         label="From",
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         required=False,
         label="To (inclusive)",
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput
+    )
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ClinicDate
 from pistor.catalog import selectors, services
 from pistor.catalog.drawing import next_monday
 from pistor.clinical.catalog import load_catalog
@@ -364,7 +364,7 @@ def list_protocols(request: HttpRequest) -> list[Any]:
 
 
 class SampleQuery(Schema):
-    start: PlainDate | None = Field(
+    start: ClinicDate | None = Field(
         None, description="First session of the sample course, YYYY-MM-DD; next Monday if left out."
     )
 
@@ -525,21 +525,26 @@ class QuantityIn(_In):
     unit: CleanStr = Field(..., max_length=16, examples=["mg/mL"])
 
 
+# The bounds the service enforces (catalog.services), stated in the schema too.
+Sessions = Annotated[int, Field(ge=1, le=100)]
+IntervalDays = Annotated[int, Field(ge=0, le=3650)]
+
+
 class PhaseIn(_In):
     name: CleanStr = Field(..., min_length=1, max_length=80, examples=["weekly"])
-    sessions_min: int
-    sessions_default: int
-    sessions_max: int
-    interval_min_days: int
-    interval_target_days: int
-    interval_max_days: int
+    sessions_min: Sessions
+    sessions_default: Sessions
+    sessions_max: Sessions
+    interval_min_days: IntervalDays
+    interval_target_days: IntervalDays
+    interval_max_days: IntervalDays
 
 
 class MaintenanceIn(_In):
-    interval_min_days: int
-    interval_target_days: int
-    interval_max_days: int
-    count: int | None = Field(None, description="Leave out for open-ended maintenance.")
+    interval_min_days: IntervalDays
+    interval_target_days: IntervalDays
+    interval_max_days: IntervalDays
+    count: Sessions | None = Field(None, description="Leave out for open-ended maintenance.")
 
 
 class ProtocolIn(_In):

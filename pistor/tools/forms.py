@@ -21,6 +21,7 @@ from pistor.clinical.dosing import CocktailLine
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.safety import AreaPlan, PatientFacts, TreatmentProposal
 from pistor.clinical.units import Dimension, Quantity, Unit
+from pistor.core.forms import EARLIEST_DATE, LATEST_DATE
 from pistor.tools.limits import (
     MAX_AMOUNT,
     MAX_AREAS,
@@ -327,11 +328,14 @@ def _date(value: Any, field: str, *, label: str) -> dt.date | None:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        day = dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise ClinicalDataError(
             f"{label}: '{str(value)[:40]}' is not a date; write it as YYYY-MM-DD.", field=field
         ) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ClinicalDataError(f"{label}: give a date between 1900 and 2200.", field=field)
+    return day
 
 
 def _bool(value: Any, field: str) -> bool:
