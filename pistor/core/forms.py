@@ -4,7 +4,7 @@ helper that puts errors beside their fields."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 # arithmetic on it (a course from 9999-12-20, "to" + 1 day) would overflow the calendar.
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2200, 12, 31)
-CALENDAR_VALIDATORS = [
+CALENDAR_VALIDATORS: list[Callable[[Any], None]] = [
     MinValueValidator(EARLIEST_DATE, message="Give a date from 1900 onwards."),
     MaxValueValidator(LATEST_DATE, message="Give a date before the year 2201."),
 ]
