@@ -189,3 +189,34 @@ def test_product_create_and_retire_are_audited(clinic, manager):
             "event_type", flat=True
         )
     ) == ["catalog.clinic_product.created", "catalog.clinic_product.retired"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"interval_max_days": 10**18}, "phases[0].interval_max_days"),
+        ({"sessions_max": 10**6}, "phases[0].sessions_max"),
+    ],
+)
+def test_a_protocol_out_of_clinical_bounds_is_refused_before_it_is_stored(
+    clinic, manager, change, field
+):
+    data = _data()
+    data["phases"][0].update(change)
+    with pytest.raises(ValidationFailed) as refused:
+        clinic_protocol_create(clinic=clinic, actor=manager, data=data)
+    assert field in refused.value.fields
+    assert not ClinicProtocol.objects.exists()
+
+
+def test_a_maintenance_interval_of_a_billion_years_is_refused(clinic, manager):
+    data = _data(
+        maintenance={
+            "interval_min_days": 100,
+            "interval_target_days": 120,
+            "interval_max_days": 10**18,
+        }
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        clinic_protocol_create(clinic=clinic, actor=manager, data=data)
+    assert "maintenance.interval_max_days" in refused.value.fields
