@@ -27,12 +27,19 @@ class ClinicDateField(forms.DateField):
 
 
 def errors_beside_fields(
-    form: forms.Form, fields: Mapping[str, Sequence[str]], *, general: str = "__all__"
+    form: forms.BaseForm,
+    fields: Mapping[str, Sequence[str]],
+    *,
+    rename: Callable[[str], str] | None = None,
 ) -> None:
     """Put messages keyed by field name (from a service's ``ValidationFailed`` or the
     clinical core's ``ClinicalDataError``) beside the form's own fields; a name the form does
-    not have goes to the form's general errors. The one way pages show such errors."""
-    for name, messages in fields.items():
+    not have goes to the form's general errors. The one way pages show such errors.
+
+    ``rename`` maps a service's field path to the form's field name where they differ.
+    """
+    for path, messages in fields.items():
+        name = rename(path) if rename is not None else path
         target: Any = name if name in form.fields else None
         for message in messages:
-            form.add_error(target if name != general else None, message)
+            form.add_error(target, message)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pistor.accounts.access import staff_required
 from pistor.clinics.permissions import Action
 from pistor.core.errors import Conflict, ValidationFailed
+from pistor.core.forms import errors_beside_fields
 from pistor.core.htmx import htmx_partial
 from pistor.patients.access import patient_get_for_user, patient_list_for_user
 from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
@@ -44,10 +45,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _add_service_errors(form: BaseForm, exc: ValidationFailed) -> None:
-    for name, field_messages in exc.fields.items():
-        target = name if name in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
+    errors_beside_fields(form, exc.fields)
 
 
 @staff_required(Action.PATIENT_VIEW)
