@@ -1,10 +1,12 @@
 """The clinical tools over the API: the same questions the pages ask, the same answers.
 
-Each endpoint parses its body, calls one ``pistor.tools.services`` function and returns the
-core's answer. Amounts are ``{"value": "0.2", "unit": "mL"}``. Bad clinical data (an unknown
-code, a negative depth, a unit that does not fit) answers 422 with
-``{"message": ..., "extra": {"field": "areas[0].depth"}}``. Every endpoint needs
-``clinical_tools.use`` (practitioners, nurses, managers; not reception).
+Each body schema is strict (unknown fields and wrong types refused, bounds stated in the
+OpenAPI schema) and builds the clinical core's inputs itself (``PatientFacts``,
+``TreatmentProposal``, ``Quantity``); the endpoint calls one ``pistor.tools.services``
+function and returns the core's answer. Amounts are ``{"value": "0.2", "unit": "mL"}``. Bad
+data (an unknown code, a negative depth, a unit that does not fit) answers 422 with
+``{"message": ..., "extra": {"fields": {"areas[0].depth": [...]}, ...}}``. Every endpoint
+declares ``clinical_tools.use`` (practitioners, nurses, managers; not reception).
 """
 
 from __future__ import annotations

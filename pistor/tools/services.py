@@ -1,24 +1,15 @@
 """The clinical tools: staff ask the pure clinical core what the treatment pathway will ask.
 
-Every function here is a thin adapter. It turns plain input (a JSON body, or a page's form
-already gathered into the same shape) into the core's dataclasses, asks ``pistor.clinical``
-and hands the answer back unchanged, so a page, the API and later the treatment pathway get
-the same findings with the same reasons. Bad data raises ``ClinicalDataError`` naming the
-field (``areas[0].depth``, ``cocktail[1].volume``); pages and the API turn it into a 422.
+Every function here is a thin adapter. It takes the core's own inputs (``PatientFacts``,
+``TreatmentProposal``, ``Quantity``, dates), built by the API's schemas or the pages' forms
+(``pistor.tools.forms``), asks ``pistor.clinical`` and hands the answer back unchanged, so a
+page, the API and later the treatment pathway get the same findings with the same reasons.
+Nothing here parses text. Bad clinical data raises ``ClinicalDataError`` naming the field
+(``areas[0].depth``, ``cocktail[1].volume``); pages and the API turn it into a 422.
 
-Input shape (the API's JSON, and what the pages build from their forms)::
-
-    patient:  {birth_date, age_years, sex, weight_kg, pregnant, breastfeeding,
-               conditions: [...], medications: [...], allergens: [...], fitzpatrick}
-    proposal: {indication, protocol, date,
-               areas: [{area, technique, depth: {value, unit}, needle: {gauge,
-                        length: {value, unit}}, injections, volume_per_injection}],
-               cocktail: [{code, volume, concentration, amount}]}
-
-Amounts are ``{"value": "0.2", "unit": "mL"}``. Clinic protocols and products are merged
-into the built-in catalog (``catalog_for_clinic``), so they plan and screen with the same engine,
-and every screen uses the clinic's settings (``clinic_screening_settings``): its caution
-severities and pigmentation threshold.
+Clinic protocols and products are merged into the built-in catalog (``catalog_for_clinic``),
+so they plan and screen with the same engine, and every screen uses the clinic's settings
+(``clinic_screening_settings``): its caution severities and pigmentation threshold.
 """
 
 from __future__ import annotations
