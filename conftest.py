@@ -7,6 +7,7 @@ import pytest
 from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFactory
 
 pytest_plugins = ["pistor.testing.fuzz"]
+pytest_plugins += ["pistor.testing.pathway"]  # moving_clock
 
 
 @pytest.fixture

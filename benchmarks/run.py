@@ -335,7 +335,7 @@ def bench_audit(quick: bool) -> None:
     from django.db import transaction
 
     from pistor.audit.models import AuditEvent
-    from pistor.audit.services import audit_record, audit_verify
+    from pistor.audit.services import audit_record, audit_seal, audit_verify
     from pistor.clinics.models import Clinic
 
     print("Audit trail")
@@ -359,6 +359,10 @@ def bench_audit(quick: bool) -> None:
     if to_add:
         per = (time.perf_counter() - t) / to_add
         print(f"  audit_record: {per * 1e6:.0f} µs per event ({to_add} events, 1000 per commit)")
+    t = time.perf_counter()
+    sealed = audit_seal(full=True).sealed
+    if sealed:
+        print(f"  audit_seal: {sealed:,} events in {time.perf_counter() - t:.2f} s")
     total = AuditEvent.objects.count()
     runs = []
     for _ in range(3):

@@ -74,9 +74,13 @@ def _application_error(exc: Exception) -> CommandError:
 # --- pistor demo ----------------------------------------------------------------------
 
 
-def _demo_secret_key(data_dir: Path) -> str:
-    """The demo's secret key: made on the first run, then read back so sessions survive."""
-    path = data_dir / "secret_key"
+def _demo_secret_key(data_dir: Path, name: str = "secret_key") -> str:
+    """The demo's secret key: made on the first run, then read back so sessions survive.
+
+    The same for the audit key (``name="audit_key"``): the trail sealed with it must
+    verify after a restart.
+    """
+    path = data_dir / name
     if path.exists():
         key = path.read_text(encoding="utf-8").strip()
         if len(key) >= 50:
@@ -97,6 +101,8 @@ def _demo_environment(args: argparse.Namespace) -> Path:
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = _demo_secret_key(data_dir)
+    if not os.environ.get("PISTOR_AUDIT_KEY"):
+        os.environ["PISTOR_AUDIT_KEY"] = _demo_secret_key(data_dir, name="audit_key")
     hosts = ["127.0.0.1", "localhost"]
     if args.host not in hosts and args.host not in ("0.0.0.0", "::"):  # noqa: S104
         hosts.append(args.host)
@@ -145,7 +151,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     print(f"Serving at {url}  (press Ctrl+C to stop)")
     sys.stdout.flush()
+    _start_worker()
     return _exec_gunicorn(bind=f"{args.host}:{args.port}", workers=2)
+
+
+def _start_worker() -> None:
+    """Start ``pistor worker`` beside the server; it exits when the server (its parent) does.
+
+    gunicorn replaces this process (exec), so the worker's parent stays the server.
+    """
+    import subprocess
+
+    subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "pistor.cli", "worker", "--with-parent"],
+        stdout=subprocess.DEVNULL,
+        start_new_session=False,
+    )
 
 
 # --- pistor serve ---------------------------------------------------------------------
@@ -207,6 +228,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     _django_setup()
     _call_command("check", deploy=args.deploy, fail_level=args.fail_level)
+    return 0
+
+
+# --- pistor seed ---------------------------------------------------------------------
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    _django_setup()
+    from pistor.demo.seed import seed_database
+
+    pending = _unapplied_migrations()
+    if pending:
+        raise CommandError(
+            f"The database needs {pending} migration(s) first: run 'pistor migrate', then seed."
+        )
+    report = seed_database(
+        clinics=args.clinics, patients=args.patients, seed=args.seed, force=args.force
+    )
+    rate = report.patients / report.seconds if report.seconds else 0.0
+    made = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
+    print(
+        f"Seeded {len(report.clinics)} clinic(s) ({', '.join(c.slug for c in report.clinics)}): "
+        f"{made} in {report.seconds:.1f} s ({rate:,.0f} patients/s; "
+        f"{report.cpu_seconds:.1f} s of CPU)."
+    )
     return 0
 
 
@@ -369,27 +415,71 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- pistor audit verify --------------------------------------------------------------
+# --- pistor audit verify / seal, pistor worker -----------------------------------------
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     _django_setup()
-    from pistor.audit.models import AuditEvent
-    from pistor.audit.services import audit_verify
+    from pistor.audit.services import audit_verify_report
 
-    problems = audit_verify()
-    count = AuditEvent.objects.count()
-    if not problems:
-        print(f"OK: the audit trail is intact ({count} events checked).")
+    report = audit_verify_report()
+    for notice in report.notices:
+        print(f"NOTE: {notice}")
+    anchor = (
+        f"checkpoint line {report.checkpoint_line}"
+        if report.checkpoint_line
+        else "no checkpoint yet"
+    )
+    if report.ok:
+        print(
+            f"OK: the audit trail is intact ({report.sealed} sealed events checked against "
+            f"{anchor}; {report.unsealed} not sealed yet)."
+        )
         return 0
-    ids = [p.event_id for p in problems if p.event_id is not None]
-    names = dict(AuditEvent.objects.filter(pk__in=ids).values_list("pk", "event_type"))
-    for problem in problems:
-        name = names.get(problem.event_id) if problem.event_id is not None else None
-        prefix = f"{name} event: " if name else ""
-        print(f"PROBLEM: {prefix}{problem}")
-    print(f"FAILED: {len(problems)} problem(s) in {count} events. The trail was altered.")
+    for problem in report.problems:
+        print(f"PROBLEM: {problem}")
+    print(
+        f"FAILED: {len(report.problems)} problem(s) in {report.sealed} sealed events. "
+        "The trail was altered."
+    )
     return 1
+
+
+def cmd_audit_seal(args: argparse.Namespace) -> int:
+    _django_setup()
+    from pistor.audit.services import audit_seal
+
+    result = audit_seal(full=args.full)
+    print(f"Sealed {result.sealed} event(s) into {len(result.chains)} chain(s).")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Seal the audit trail every few seconds until stopped (or the parent demo exits)."""
+    _django_setup()
+    import time
+
+    from django.conf import settings
+    from django.db import close_old_connections
+
+    from pistor.audit.services import audit_seal
+
+    interval = args.interval or settings.AUDIT_SEAL_INTERVAL_SECONDS
+    parent = os.getppid()
+    print(f"Pistor worker: sealing the audit trail every {interval:g} s (Ctrl+C to stop)")
+    sys.stdout.flush()
+    while True:
+        try:
+            audit_seal()
+        except Exception as exc:  # a database hiccup must not stop the worker
+            print(f"worker: sealing failed ({type(exc).__name__}); retrying", file=sys.stderr)
+        if args.once:
+            return 0
+        # Between rounds, like between requests: drop a connection the database closed.
+        close_old_connections()
+        if args.with_parent and os.getppid() != parent:
+            return 0  # the demo that started us has gone
+        time.sleep(interval)
 
 
 # --- pistor manage --------------------------------------------------------------------
@@ -424,6 +514,23 @@ def _workers(value: str) -> int:
     if not 1 <= count <= 64:
         raise argparse.ArgumentTypeError(f"{count} workers: choose between 1 and 64")
     return count
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return number
+
+
+def _positive_count(value: str) -> int:
+    number = _count(value)
+    if number == 0:
+        raise argparse.ArgumentTypeError("choose at least 1")
+    return number
 
 
 def _bind(value: str) -> str:
@@ -548,10 +655,50 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_commands.add_parser(
         "verify",
         help="check that no audit event was edited or deleted",
-        description="Walk every clinic's audit hash chain. Exits 0 and prints OK when it is "
-        "intact; prints each broken event and exits 1 otherwise.",
+        description="Check every chain's seals and events with the audit key and against "
+        "the latest signed checkpoint. Exits 0 and prints OK when it is intact; names each "
+        "altered or missing event and exits 1 otherwise. Events not sealed yet are reported "
+        "as such.",
     )
     verify.set_defaults(handler=cmd_audit_verify)
+    seal = audit_commands.add_parser(
+        "seal",
+        help="link unsealed events into their chains and write a signed checkpoint",
+        description="Seal every event not sealed yet, then append a signed checkpoint.",
+    )
+    seal.add_argument(
+        "--full", action="store_true", help="search the whole trail, not only recent events"
+    )
+    seal.set_defaults(handler=cmd_audit_seal)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the background worker (seals the audit trail)",
+        description="Seal the audit trail every PISTOR_AUDIT_SEAL_INTERVAL_SECONDS (2).",
+    )
+    worker.add_argument("--interval", type=float, default=0, metavar="SECONDS")
+    worker.add_argument("--once", action="store_true", help="seal once and exit")
+    worker.add_argument("--with-parent", action="store_true", help=argparse.SUPPRESS)
+    worker.set_defaults(handler=cmd_worker)
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill a database with made-up clinics and patients (benchmarks, load tests)",
+        description="Make N clinics (slugs seed-SEED-1, seed-SEED-2, ...) with N patients "
+        "each, the same every time for the same --seed. Refuses a database that holds "
+        "clinics not made by 'pistor seed' unless --force, and refuses a --seed already used.",
+    )
+    seed.add_argument("--clinics", type=_positive_count, default=1, help="clinics (default 1)")
+    seed.add_argument(
+        "--patients", type=_count, default=1_000, help="patients in each clinic (default 1000)"
+    )
+    seed.add_argument("--seed", type=_count, default=1, help="random seed (default 1)")
+    seed.add_argument(
+        "--force",
+        action="store_true",
+        help="seed even though the database holds clinics not made by 'pistor seed'",
+    )
+    seed.set_defaults(handler=cmd_seed)
 
     manage = commands.add_parser(
         "manage",

@@ -7,8 +7,10 @@ local media files. ``DATABASE_URL`` selects PostgreSQL. Outside debug, a missing
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -74,6 +76,43 @@ if not ALLOWED_HOSTS:
         )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# The audit trail's key signs its seals and checkpoints; it must never be in the database.
+# In order: PISTOR_AUDIT_KEY; the demo's key file in the data directory (`pistor demo` writes
+# it, so every `pistor ...` command run on that data directory verifies with the same key);
+# else derived from SECRET_KEY, which is also never in the database, so existing
+# installations keep working. Set PISTOR_AUDIT_KEY before you ever rotate SECRET_KEY, or
+# the trail sealed so far no longer verifies (README, "The audit trail").
+_AUDIT_KEY_FILE = DATA_DIR / "audit_key"
+AUDIT_KEY = (
+    os.environ.get("PISTOR_AUDIT_KEY", "")
+    or (_AUDIT_KEY_FILE.read_text(encoding="utf-8").strip() if _AUDIT_KEY_FILE.is_file() else "")
+    or hashlib.sha256(f"pistor-audit-key|{SECRET_KEY}".encode()).hexdigest()
+)
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("PISTOR_AUDIT_CHECKPOINT_FILE")
+    or (
+        Path(tempfile.gettempdir()) / f"pistor-test-{os.getpid()}" / "audit-checkpoints.jsonl"
+        if TESTING
+        else DATA_DIR / "audit-checkpoints.jsonl"
+    )
+)
+# A seal after each commit is asked for at most this often per process; `pistor worker`
+# seals every AUDIT_SEAL_INTERVAL_SECONDS whatever happens.
+AUDIT_SEAL_COALESCE_SECONDS = float(
+    os.environ.get("PISTOR_AUDIT_SEAL_COALESCE_SECONDS", "0" if TESTING else "1")
+)
+AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_INTERVAL_SECONDS", "2"))
+AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_GRACE_SECONDS", "300"))
+# django-tasks: this release ships no database backend, so tasks run right after the
+# commit that asks for them (ImmediateBackend); `pistor worker` covers the periodic work.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "PISTOR_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -93,9 +132,16 @@ INSTALLED_APPS = [
     "pistor.audit",
     "pistor.patients",
     "pistor.catalog",
+    "pistor.records",
+    "pistor.consents",
+    "pistor.plans",
     "pistor.tools",
+    "pistor.intake",
+    "pistor.consultations",
+    "pistor.allergytests",
     "pistor.api",
     "pistor.web",
+    "django_tasks",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +252,28 @@ AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False  # an attempt log is audit-worthy, not log-worthy
 
 OTP_TOTP_ISSUER = "Pistor"
+
+# --- Email (staff invitations and password resets) -------------------------------------
+# The console by default: a single practitioner's laptop prints the link instead of
+# sending it. PISTOR_EMAIL_HOST switches to SMTP; tests replace the backend with locmem.
+EMAIL_HOST = os.environ.get("PISTOR_EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "PISTOR_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("PISTOR_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("PISTOR_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PISTOR_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PISTOR_EMAIL_USE_TLS", EMAIL_PORT != 465)
+EMAIL_USE_SSL = env_bool("PISTOR_EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("PISTOR_EMAIL_TIMEOUT_SECONDS", 10)
+EMAIL_FILE_PATH = DATA_DIR / "mail"  # for the file-based backend
+DEFAULT_FROM_EMAIL = os.environ.get("PISTOR_EMAIL_FROM", "Pistor <pistor@localhost>")
+# How long an emailed password-reset link works (Django's setting), and an invitation.
+PASSWORD_RESET_TIMEOUT = env_int("PISTOR_PASSWORD_RESET_SECONDS", 3600)
+PISTOR_INVITATION_DAYS = env_int("PISTOR_INVITATION_DAYS", 7)
 
 # --- Sessions and security ------------------------------------------------------------
 SESSION_COOKIE_AGE = env_int("PISTOR_SESSION_MAX_SECONDS", 12 * 3600)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+
+from pistor.clinics.models import Role
+from pistor.core.models import ClinicScopedModel
 
 
 class UserManager(BaseUserManager["User"]):
@@ -56,3 +60,44 @@ class LoginAttemptWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:12]}… ({self.attempts})"
+
+
+class StaffInvitation(ClinicScopedModel):
+    """A manager's invitation for a person to join the clinic's staff with a role.
+
+    The emailed link carries a random secret; only its SHA-256 is stored, so the table does
+    not hand out working links. The link works once (``accepted_at``) and until
+    ``expires_at``; inviting the same address again withdraws the earlier link.
+    """
+
+    email = models.EmailField("email address")
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The account that accepted the invitation.",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "email"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]),
+                name="staffinvitation_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} ({self.role})"

@@ -8,14 +8,17 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pistor.accounts import limiter
 from pistor.accounts.access import (
@@ -25,16 +28,22 @@ from pistor.accounts.access import (
     safe_next,
     staff_required,
 )
-from pistor.accounts.forms import OtpTokenForm, SignInForm
+from pistor.accounts.forms import InvitationAcceptForm, OtpTokenForm, SignInForm
 from pistor.accounts.middleware import INACTIVITY_FLAG
 from pistor.accounts.qr import qr_svg
 from pistor.accounts.selectors import (
+    OTP_REQUIRED_ROLES,
     otp_required_by_role,
     recovery_codes_remaining,
     totp_device_get_confirmed,
 )
 from pistor.accounts.services import (
+    invitation_accept,
+    invitation_get_open,
+    invitation_needs_password,
     otp_verify,
+    password_change,
+    password_reset_record,
     recovery_codes_generate,
     signin_check_password,
     signin_record,
@@ -42,6 +51,8 @@ from pistor.accounts.services import (
     totp_device_confirm,
     totp_device_start,
 )
+from pistor.clinics.selectors import membership_list_for_user
+from pistor.core.errors import NotFound, ValidationFailed
 
 RECOVERY_CODES_SESSION_KEY = "pistor_recovery_codes"
 
@@ -84,7 +95,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     inactivity = bool(request.session.pop(INACTIVITY_FLAG, False))
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_step_url(request, next_url))
-    form = SignInForm(request.POST or None)
+    # The invitation page sends the new member here with their address already filled in.
+    form = SignInForm(request.POST or None, initial={"username": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         result = signin_check_password(
             request=request,
@@ -206,3 +218,131 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         logout(request)  # flushes the server-side session
         messages.info(request, "You have signed out.")
     return redirect("accounts:login")
+
+
+# --- Invitations, own account, passwords ------------------------------------------------
+
+
+@public_page
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
+    """Where an emailed invitation lands: choose a password (new account) and join."""
+    try:
+        invitation = invitation_get_open(secret=secret)
+    except NotFound as exc:
+        return render(
+            request, "accounts/invitation_gone.html", {"message": exc.message}, status=404
+        )
+    needs_password = invitation_needs_password(invitation)
+    form = InvitationAcceptForm(
+        request.POST or None,
+        needs_password=needs_password,
+        initial={"full_name": invitation.full_name},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                invitation_accept(
+                    secret=secret,
+                    full_name=form.cleaned_data.get("full_name", ""),
+                    password=form.cleaned_data.get("password1"),
+                )
+            except NotFound as exc:
+                return render(
+                    request, "accounts/invitation_gone.html", {"message": exc.message}, status=404
+                )
+            except ValidationFailed as error:
+                for name, field_messages in error.fields.items():
+                    target = "password1" if name == "password" else name
+                    for message in field_messages:
+                        form.add_error(target if target in form.fields else None, message)
+            else:
+                if request.user.is_authenticated:
+                    # Someone else signed in on this browser: the new member signs in afresh.
+                    logout(request)
+                messages.success(
+                    request,
+                    f"You have joined {invitation.clinic.name}. Sign in with your email and "
+                    "password.",
+                )
+                return redirect(
+                    f"{reverse('accounts:login')}?{urlencode({'email': invitation.email})}"
+                )
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "needs_password": needs_password,
+        "otp_required": invitation.role in {r.value for r in OTP_REQUIRED_ROLES},
+    }
+    return render(request, "accounts/invitation.html", context, status=status)
+
+
+@never_cache
+@require_GET
+@staff_required(need_clinic=False)
+def account_view(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own account: password, authenticator, recovery codes."""
+    user: Any = request.user
+    context = {
+        "memberships": membership_list_for_user(user),
+        "authenticator": totp_device_get_confirmed(user),
+        "remaining": recovery_codes_remaining(user),
+        "otp_required": otp_required_by_role(user),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required(need_clinic=False)
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = PasswordChangeForm(user, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            password_change(
+                request=request, user=user, new_password=form.cleaned_data["new_password1"]
+            )
+            messages.success(request, "Your password is changed. Your other sessions have ended.")
+            return redirect("accounts:account")
+        status = 422
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)
+
+
+@method_decorator(public_page, name="dispatch")
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Ask for a reset link. The answer is the same whether the address is known or not."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+
+
+@method_decorator(public_page, name="dispatch")
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+@method_decorator(public_page, name="dispatch")
+class PasswordResetSetView(auth_views.PasswordResetConfirmView):
+    """The emailed link: Django's token is single-use (it is tied to the password hash)."""
+
+    template_name = "accounts/password_reset_set.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        password_reset_record(request=self.request, user=form.user)
+        return response
+
+
+@method_decorator(public_page, name="dispatch")
+class PasswordResetDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_done.html"

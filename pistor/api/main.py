@@ -49,6 +49,27 @@ def _mount_routers() -> None:
     api.add_router("/clinical", tools_router)
     api.add_router("/catalog", catalog_router)
     api.add_router("/clinic", clinic_router)
+    from pistor.intake.api import router as intake_router
+
+    api.add_router("/patients", intake_router)
+    from pistor.consultations.api import router as consultations_router
+
+    api.add_router("/patients", consultations_router)
+    from pistor.allergytests.api import router as allergytests_router
+
+    api.add_router("/patients", allergytests_router)
+
+    from pistor.consents.api import router as consents_router
+
+    api.add_router("/consents", consents_router)
+
+    from pistor.plans.api import router as plans_router
+
+    api.add_router("/plans", plans_router)
+
+    from pistor.accounts.api import router as staff_router
+
+    api.add_router("/staff", staff_router)
 
 
 _mount_routers()

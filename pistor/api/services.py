@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from pistor.api.models import ApiToken
 from pistor.api.tokens import token_generate, token_hash, token_prefix
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinics.models import Clinic, Membership
 from pistor.core.errors import Conflict, ValidationFailed, validation_error_from_django
@@ -74,7 +75,7 @@ def api_token_create(
                 audit_record(
                     clinic=clinic,
                     actor=actor,
-                    event_type="api_token.created",
+                    event_type=AuditEventType.API_TOKEN_CREATED,
                     subject_type="api_token",
                     subject_id=token.pk,
                     after=_token_summary(token),
@@ -100,7 +101,7 @@ def api_token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
     audit_record(
         clinic=locked.clinic,
         actor=actor,
-        event_type="api_token.revoked",
+        event_type=AuditEventType.API_TOKEN_REVOKED,
         subject_type="api_token",
         subject_id=locked.pk,
         before=before,

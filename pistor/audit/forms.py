@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from pistor.audit.events import SUBJECT_TYPES, AuditEventType
+from pistor.audit.selectors import MAX_ID
 from pistor.core.forms import ClinicDateField
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -14,6 +16,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 class AuditFilterForm(forms.Form):
     event_type = forms.ChoiceField(required=False, label="Event")
     actor = forms.TypedChoiceField(required=False, label="Who", coerce=int, empty_value=None)
+    record = forms.CharField(required=False, max_length=40, label="Record number")
     subject_type = forms.ChoiceField(required=False, label="Record type")
     subject_id = forms.CharField(required=False, max_length=64, label="Record id")
     date_from = ClinicDateField(
@@ -28,24 +31,21 @@ class AuditFilterForm(forms.Form):
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    page = forms.IntegerField(
-        required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput
+    older_than = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        event_types: list[str],
-        actors: list[tuple[int, str]],
-        subject_types: list[str],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, actors: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", "Any event"), *[(t, t) for t in event_types]]  # type: ignore[attr-defined]
+        # Fixed lists: no query over the trail to learn which values it holds.
+        self.fields["event_type"].choices = [  # type: ignore[attr-defined]
+            ("", "Any event"),
+            *AuditEventType.choices,
+        ]
         self.fields["actor"].choices = [("", "Anyone"), *actors]  # type: ignore[attr-defined]
         self.fields["subject_type"].choices = [  # type: ignore[attr-defined]
             ("", "Any record"),
-            *[(t, t) for t in subject_types],
+            *SUBJECT_TYPES.items(),
         ]
 
     def clean(self) -> dict[str, Any]:

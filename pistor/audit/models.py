@@ -1,4 +1,18 @@
-"""The audit trail: who did what to which record, when, from which request."""
+"""The audit trail: who did what to which record, when, from which request.
+
+Two tables, both append-only (a database trigger refuses UPDATE and DELETE):
+
+- ``AuditEvent`` rows are written by the request that did the thing, in its transaction,
+  with a plain INSERT: no lock is taken, so two requests never wait for each other. Their
+  ``id`` (the database's sequence) orders them.
+- ``AuditSeal`` rows are written by the sealer (``pistor audit seal``, or the background
+  task): each links one event into its clinic's chain at a position, with a keyed hash
+  (HMAC-SHA256 with ``PISTOR_AUDIT_KEY``, which is not in the database) over the event's
+  content and the previous seal. Sealing writes new rows; an event is never updated.
+
+Signed checkpoints of each chain's head go to a file outside the database
+(``pistor.audit.anchor``), so deleting the newest seals, or a whole chain, is also caught.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +23,13 @@ from django.db import models
 class AuditEvent(models.Model):
     """One audited action: a change to data, or the opening of a patient's record.
 
-    Events of a clinic form a hash chain (``previous_hash`` → ``hash``) so that editing or
-    deleting a row is detectable by ``pistor audit verify``. Rows are never updated.
+    Written once and never changed. ``id`` is the ordering sequence; the event is bound
+    into its clinic's tamper-evident chain by an ``AuditSeal`` shortly after it commits.
     """
 
     clinic = models.ForeignKey(
         "clinics.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Sequence within the clinic's chain, so the order is unambiguous on every database.
-    sequence = models.PositiveBigIntegerField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -29,39 +41,83 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField()
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["clinic_id", "sequence"]
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "sequence"], name="audit_unique_sequence"),
-            models.UniqueConstraint(
-                fields=["sequence"],
-                condition=models.Q(clinic__isnull=True),
-                name="audit_unique_sequence_global",
-            ),
-        ]
+        ordering = ["id"]  # the order events were appended in
+        # Every list of the trail is "newest first within one clinic", optionally narrowed
+        # by one filter: each index below ends in the id so a page is an index range scan
+        # (keyset pagination on id), whatever the size of the trail.
         indexes = [
-            models.Index(fields=["clinic", "occurred_at"]),
-            models.Index(fields=["clinic", "subject_type", "subject_id"]),
-            models.Index(fields=["clinic", "event_type"]),
+            models.Index(fields=["clinic", "-id"], name="audit_clinic_id"),
+            models.Index(fields=["clinic", "event_type", "-id"], name="audit_clinic_type_id"),
+            models.Index(fields=["clinic", "actor", "-id"], name="audit_clinic_actor_id"),
+            models.Index(
+                fields=["clinic", "subject_type", "subject_id", "-id"],
+                name="audit_clinic_subject_id",
+            ),
+            # With a date filter the page is ordered by time (then id) along this index.
+            models.Index(fields=["clinic", "-occurred_at", "-id"], name="audit_clinic_occurred"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} #{self.sequence}"
+        return f"{self.event_type} (event {self.pk})"
+
+
+class AuditSeal(models.Model):
+    """The link binding one event into its clinic's chain, written by the sealer.
+
+    ``event_digest`` is the SHA-256 of the event's content when it was sealed; ``mac`` is
+    HMAC-SHA256(key, chain, position, event id, event_digest, previous mac). Without the
+    key, nobody can write a seal that verifies, so edited, forged or re-ordered events
+    show up; checkpoints outside the database catch seals deleted from the end.
+    """
+
+    chain = models.CharField(max_length=40)  # "clinic:<id>" or "global"
+    position = models.PositiveBigIntegerField()
+    # Deliberately not a foreign key: a seal must outlive (and so report) a deleted event.
+    event_id = models.BigIntegerField(unique=True)
+    event_digest = models.CharField(max_length=64)
+    previous_mac = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "position"], name="audit_seal_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} @ {self.position}"
+
+
+class AuditSealerState(models.Model):
+    """Where the sealer has got to: one row, locked while a seal runs.
+
+    Only the sealer writes it (never a request), so the lock it holds never delays a
+    request. ``scan_from_id`` bounds the search for unsealed events to recent ids; it only
+    advances past ids sealed more than a grace period ago, so an event whose transaction
+    committed late (after a newer one) is still found. ``pistor audit seal --full``
+    searches the whole trail.
+    """
+
+    scan_from_id = models.BigIntegerField(default=0)
+    pending_floor_id = models.BigIntegerField(default=0)
+    pending_floor_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sealer from id {self.scan_from_id}"
 
 
 class AuditChain(models.Model):
-    """The head of one clinic's audit chain, locked while an event is appended.
+    """The head of one chain (a clinic's, or the global one), kept by the sealer only.
 
-    Locking this row (not the whole table) serialises appends per clinic, so two requests
-    can never both claim the same sequence number or previous hash.
+    A cache of the newest seal, so sealing and checkpointing need not search the seals;
+    verification trusts the seals and the signed checkpoints, never this row.
     """
 
     key = models.CharField(max_length=40, unique=True)  # "clinic:<id>" or "global"
-    last_sequence = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    last_position = models.PositiveBigIntegerField(default=0)
+    last_mac = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
-        return f"{self.key} @ {self.last_sequence}"
+        return f"{self.key} @ {self.last_position}"

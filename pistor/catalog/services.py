@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pistor.audit.events import catalog_event
 from pistor.audit.services import audit_record
 from pistor.catalog.models import ClinicCatalogEntry, ClinicProduct, ClinicProtocol
 from pistor.clinical.catalog import load_catalog, product_from_dict, protocol_from_dict
@@ -152,7 +153,7 @@ def _create(
         audit_record(
             clinic=clinic,
             actor=actor,
-            event_type=f"catalog.clinic_{what}.created",
+            event_type=catalog_event(what, "created"),
             subject_type=f"clinic_{what}",
             subject_id=entry.pk,
             after=_summary(entry),
@@ -186,7 +187,7 @@ def _update(
         audit_record(
             clinic=locked.clinic,
             actor=actor,
-            event_type=f"catalog.clinic_{what}.updated",
+            event_type=catalog_event(what, "updated"),
             subject_type=f"clinic_{what}",
             subject_id=locked.pk,
             before=before,
@@ -206,7 +207,7 @@ def _retire(entry: _Entry, *, actor: User | None, what: str) -> _Entry:
         audit_record(
             clinic=locked.clinic,
             actor=actor,
-            event_type=f"catalog.clinic_{what}.retired",
+            event_type=catalog_event(what, "retired"),
             subject_type=f"clinic_{what}",
             subject_id=locked.pk,
             before=before,

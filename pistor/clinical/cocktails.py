@@ -14,7 +14,7 @@ from datetime import date
 
 from pistor.clinical._lookup import default_catalog, require
 from pistor.clinical.catalog.types import Catalog
-from pistor.clinical.safety import PatientFacts, ScreeningSettings, screen_ingredient
+from pistor.clinical.safety import PatientFacts, ScreeningSettings, screen_suggestion
 from pistor.clinical.units import Quantity
 
 
@@ -41,9 +41,11 @@ def suggest(
     """The ingredients and products each cocktail family of ``indication`` usually draws on.
 
     This is a starting point the practitioner tailors, never a prescription. Each entry is
-    screened on its own for this patient; one with a blocking finding is kept and marked
-    ``excluded`` with the reasons. Whole-treatment checks (pregnancy in elective care, age,
-    doses, depths) are left to ``safety.screen`` on the final cocktail.
+    screened as ``safety.screen`` would screen a cocktail of it alone for this indication:
+    the patient rules (age, pregnancy, REFERENCE §4's contraindications) as well as the
+    ingredient's own, so a patient the screen blocks never gets an unflagged suggestion. One
+    with a blocking finding is kept and marked ``excluded`` with the reasons. Doses, depths
+    and areas are left to ``safety.screen`` on the final cocktail.
     """
     cat = default_catalog(catalog)
     entry = require(cat.indications, indication, what="indication", field="indication")
@@ -51,8 +53,13 @@ def suggest(
     for family in entry.cocktail_families:
         for kind, codes in (("ingredient", family.ingredients), ("product", family.products)):
             for code in codes:
-                screening = screen_ingredient(
-                    patient, code, today=today, catalog=cat, settings=settings
+                screening = screen_suggestion(
+                    patient,
+                    code,
+                    indication=entry.code,
+                    today=today,
+                    catalog=cat,
+                    settings=settings,
                 )
                 if kind == "ingredient":
                     ingredient = cat.ingredients[code]

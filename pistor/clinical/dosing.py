@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from pistor.clinical._lookup import default_catalog
 from pistor.clinical.catalog.types import Catalog, Severity
+from pistor.clinical.codes import FindingCode
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.findings import Finding
 from pistor.clinical.units import Dimension, Quantity, Unit, mass_from
@@ -180,7 +181,7 @@ def cumulative_lidocaine_check(
         numbers = ", ".join(str(i + 1) for i in uncounted)
         findings.append(
             Finding(
-                "lidocaine-dose-unknown",
+                FindingCode.LIDOCAINE_DOSE_UNKNOWN,
                 Severity.WARN,
                 f"The lidocaine in cocktail line {numbers} has no known amount; give its volume "
                 f"and concentration so the total ({total} counted so far) can be checked "
@@ -192,7 +193,7 @@ def cumulative_lidocaine_check(
     if weight_kg is None:
         findings.append(
             Finding(
-                "lidocaine-weight-unknown",
+                FindingCode.LIDOCAINE_WEIGHT_UNKNOWN,
                 Severity.WARN,
                 f"The cocktail contains {total} of lidocaine but the patient's weight is not "
                 f"recorded; record it so the maximum dose ({rule}) can be checked.",
@@ -205,7 +206,7 @@ def cumulative_lidocaine_check(
             weight = _positive_weight(weight_kg)
             findings.append(
                 Finding(
-                    "lidocaine-over-maximum",
+                    FindingCode.LIDOCAINE_OVER_MAXIMUM,
                     Severity.BLOCK,
                     f"The cocktail contains {total} of lidocaine, above the {maximum} maximum "
                     f"for a patient of {format(weight.normalize(), 'f')} kg ({rule}). Reduce "

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from pistor.clinical.catalog.types import Severity
+from pistor.clinical.codes import GateReason
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.safety import Screening
 
@@ -101,7 +102,7 @@ def _consent_reasons(consent: ConsentFacts | None, plan: str, now: datetime) -> 
     if consent is None:
         return [
             Reason(
-                "consent-missing",
+                GateReason.CONSENT_MISSING,
                 "There is no consent on record for this treatment plan.",
                 sign + "and record their signature.",
             )
@@ -109,20 +110,20 @@ def _consent_reasons(consent: ConsentFacts | None, plan: str, now: datetime) -> 
     if consent.signed_at is None:
         return [
             Reason(
-                "consent-unsigned",
+                GateReason.CONSENT_UNSIGNED,
                 "The consent for this plan has not been signed.",
                 sign + "and record their signature.",
             )
         ]
     _aware(consent.signed_at, "consent.signed_at")
-    if consent.signed_at > now:
+    if _utc(consent.signed_at) > _utc(now):
         raise ClinicalDataError(
             "The consent is recorded as signed in the future.", field="consent.signed_at"
         )
     if consent.withdrawn:
         return [
             Reason(
-                "consent-withdrawn",
+                GateReason.CONSENT_WITHDRAWN,
                 "The patient has withdrawn their consent.",
                 "Do not treat. If the patient wishes to go ahead, take a new consent.",
             )
@@ -130,7 +131,7 @@ def _consent_reasons(consent: ConsentFacts | None, plan: str, now: datetime) -> 
     if plan not in consent.covers_plans:
         return [
             Reason(
-                "consent-not-covering-plan",
+                GateReason.CONSENT_NOT_COVERING_PLAN,
                 "The signed consent does not cover this treatment plan.",
                 sign + "for this plan and record their signature.",
             )
@@ -148,7 +149,7 @@ def _allergy_reasons(
         _aware(test.placed_at, f"allergy_tests[{index}].placed_at")
         if test.read_at is not None:
             _aware(test.read_at, f"allergy_tests[{index}].read_at")
-            if test.read_at < test.placed_at or test.read_at > now:
+            if _utc(test.read_at) < _utc(test.placed_at) or _utc(test.read_at) > _utc(now):
                 raise ClinicalDataError(
                     "An allergy test must be read after it was placed and not in the future.",
                     field=f"allergy_tests[{index}].read_at",
@@ -160,30 +161,34 @@ def _allergy_reasons(
         if any(t.result == "positive" for t in relevant):
             reasons.append(
                 Reason(
-                    "allergy-test-positive",
+                    GateReason.ALLERGY_TEST_POSITIVE,
                     f"The allergy test for {product} was positive.",
                     f"Do not use {product}; choose a product the patient has tested negative to.",
                 )
             )
             continue
         negative = [t for t in relevant if t.result == "negative" and t.read_at is not None]
-        if any(t.read_at is not None and t.read_at - t.placed_at >= read_after for t in negative):
+        if any(
+            t.read_at is not None and _elapsed(t.placed_at, t.read_at) >= read_after
+            for t in negative
+        ):
             continue
         if negative:
-            placed = max(t.placed_at for t in negative)
+            placed = max(negative, key=lambda t: _utc(t.placed_at)).placed_at
+            # Add real hours in UTC, then show the time on the clinic's clock it was placed by.
+            readable = (_utc(placed) + read_after).astimezone(placed.tzinfo)
             reasons.append(
                 Reason(
-                    "allergy-test-read-too-early",
+                    GateReason.ALLERGY_TEST_READ_TOO_EARLY,
                     f"The allergy test for {product} was read less than {hours} hours after it "
                     "was placed, before a delayed reaction could show.",
-                    f"Read the test again from {(placed + read_after).isoformat()} and record "
-                    "the result.",
+                    f"Read the test again from {readable.isoformat()} and record the result.",
                 )
             )
         elif relevant:
             reasons.append(
                 Reason(
-                    "allergy-test-pending",
+                    GateReason.ALLERGY_TEST_PENDING,
                     f"The allergy test for {product} has no negative result yet.",
                     f"Read the test at least {hours} hours after it was placed and record a "
                     "negative result.",
@@ -192,7 +197,7 @@ def _allergy_reasons(
         else:
             reasons.append(
                 Reason(
-                    "allergy-test-missing",
+                    GateReason.ALLERGY_TEST_MISSING,
                     f"There is no allergy test for {product}.",
                     f"Place a test with {product}, read it at least {hours} hours later and "
                     "record the result.",
@@ -204,7 +209,7 @@ def _allergy_reasons(
 def _screening_reasons(screening: Screening, override: OverrideFacts | None) -> list[Reason]:
     reasons = [
         Reason(
-            "screening-blocked",
+            GateReason.SCREENING_BLOCKED,
             finding.message,
             "This cannot be overridden: change the treatment (leave out the ingredient, lower "
             "the dose, wait for the interval) and screen again.",
@@ -219,7 +224,7 @@ def _screening_reasons(screening: Screening, override: OverrideFacts | None) -> 
     if override is not None and not (override.reason.strip() and override.by.strip()):
         reasons.append(
             Reason(
-                "override-incomplete",
+                GateReason.OVERRIDE_INCOMPLETE,
                 "The override does not say why the practitioner went ahead, or who decided.",
                 "Record the practitioner's name and the clinical reason for going ahead.",
             )
@@ -228,7 +233,7 @@ def _screening_reasons(screening: Screening, override: OverrideFacts | None) -> 
     covered = override.finding_codes if override is not None else frozenset()
     reasons.extend(
         Reason(
-            "warning-not-acknowledged",
+            GateReason.WARNING_NOT_ACKNOWLEDGED,
             finding.message,
             "Weigh the warning with the patient and record an override that names it, with "
             "the reason for going ahead.",
@@ -251,7 +256,7 @@ def _batch_reasons(
         if not own:
             reasons.append(
                 Reason(
-                    "batch-missing",
+                    GateReason.BATCH_MISSING,
                     f"No batch of {product} is recorded, so its lot and expiry cannot be traced.",
                     f"Receive a batch of {product} into stock with its lot number and expiry.",
                 )
@@ -260,7 +265,7 @@ def _batch_reasons(
             lots = ", ".join(f"{b.lot} ({b.expires_on.isoformat()})" for b in own)
             reasons.append(
                 Reason(
-                    "batch-expired",
+                    GateReason.BATCH_EXPIRED,
                     f"Every batch of {product} in stock has expired: {lots}.",
                     f"Use an in-date batch of {product}; set the expired ones aside for disposal.",
                 )
@@ -268,12 +273,28 @@ def _batch_reasons(
         else:
             reasons.append(
                 Reason(
-                    "batch-out-of-stock",
+                    GateReason.BATCH_OUT_OF_STOCK,
                     f"The in-date batches of {product} have none left in stock.",
                     f"Receive more {product} or correct the stock count.",
                 )
             )
     return reasons
+
+
+def _utc(value: datetime) -> datetime:
+    """The same instant in UTC.
+
+    Python subtracts and compares two datetimes that share a tzinfo object (one
+    ``ZoneInfo("Europe/London")``) by their wall clocks, ignoring the offset: across the
+    spring change 24 wall-clock hours are 23 real ones. Converting to UTC first measures
+    real elapsed time.
+    """
+    return value.astimezone(UTC)
+
+
+def _elapsed(start: datetime, end: datetime) -> timedelta:
+    """The real time between two aware datetimes, whatever clock changes lie between."""
+    return _utc(end) - _utc(start)
 
 
 def _aware(value: datetime, field: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pistor.clinical.catalog.types import Protocol, Severity
+from pistor.clinical.codes import FindingCode
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.findings import Finding, sort_findings
 
@@ -106,7 +107,7 @@ def check_adherence(
         if gap < rhythm.interval_min_days:
             findings.append(
                 Finding(
-                    "interval-too-short",
+                    FindingCode.INTERVAL_TOO_SHORT,
                     Severity.WARN,
                     f"{where} came {gap} days after the previous one; "
                     f"{protocol.name} allows at least "
@@ -118,7 +119,7 @@ def check_adherence(
             severity = Severity.WARN if gap > 2 * rhythm.interval_max_days else Severity.INFO
             findings.append(
                 Finding(
-                    "interval-too-long",
+                    FindingCode.INTERVAL_TOO_LONG,
                     severity,
                     f"{where} came {gap} days after the previous one; {protocol.name} "
                     f"plans at most {rhythm.interval_max_days} days in the {rhythm.phase} "
@@ -129,7 +130,7 @@ def check_adherence(
     if limit is not None and len(done) > limit:
         findings.append(
             Finding(
-                "too-many-sessions",
+                FindingCode.TOO_MANY_SESSIONS,
                 Severity.WARN,
                 f"{len(done)} sessions have been done; {protocol.name} allows at most {limit}.",
                 evidence,

@@ -2,9 +2,12 @@
 
 The screen reads the catalog, not hard-coded drug lists: an ingredient's allergens, cautions,
 tags, regulatory flags and label limits decide what fires. Severities follow REFERENCE §3–§4:
-label contraindications, allergies, withdrawn products and label limits block; everything
-else warns so the practitioner weighs it and records why they went ahead. A block can never be
-overridden (see ``gates``). Each finding names the patient fact and the ingredient behind it.
+label contraindications, allergies, withdrawn products, label limits and the conditions §4
+classes absolute (for any injection, whatever the cocktail) block; §4's relative classes warn
+for any injection unless the catalog narrows them, with a source, to named ingredients;
+everything else warns so the practitioner weighs it and records why they went ahead. A block
+can never be overridden (see ``gates``). Each finding names the patient fact and the
+ingredient behind it, and cites only the sources behind that rule.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from pistor.clinical._lookup import default_catalog, require
 from pistor.clinical.catalog.types import (
     Catalog,
     Caution,
+    Contraindication,
+    ContraindicationClass,
     FactKind,
     Indication,
     Ingredient,
     Needle,
     Severity,
 )
+from pistor.clinical.codes import FindingCode, finding_code
 from pistor.clinical.dosing import (
     ADRENALINE_TAG,
     CocktailLine,
@@ -46,6 +52,7 @@ __all__ = [
     "TreatmentProposal",
     "screen",
     "screen_ingredient",
+    "screen_suggestion",
 ]
 
 ADULT_AGE = 18
@@ -61,6 +68,7 @@ BLEEDING_FACTS = (
     "bleeding-disorder",
 )
 PREGNANCY = "pregnancy"
+POSSIBLE_PREGNANCY = "possible-pregnancy"
 BREASTFEEDING = "breastfeeding"
 COUMARIN = "coumarin"
 ANTIDIABETIC = "antidiabetic"
@@ -205,10 +213,12 @@ def screen(
 
     findings: list[Finding] = []
     findings += _patient_rules(ctx, indication)
+    findings += _contraindication_rules(ctx, indication)
     findings += _area_rules(ctx, proposal.areas)
     for code, products in present.items():
         findings += _ingredient_rules(ctx, cat.ingredients[code], products, on_label=on_label)
     findings += _combination_rules(ctx, present, general=True)
+    findings += _mixing_rules(ctx, proposal.cocktail)
     findings += _label_limit_rules(ctx, proposal, doses, present)
     findings += cumulative_lidocaine_check(
         proposal.cocktail, weight_kg=patient.weight_kg, catalog=cat
@@ -233,6 +243,38 @@ def screen_ingredient(
     """
     cat = default_catalog(catalog)
     ctx = _Context.build(cat, patient, today, today, settings or ScreeningSettings())
+    return Screening(sort_findings(_alone(ctx, code, general=False)))
+
+
+def screen_suggestion(
+    patient: PatientFacts,
+    code: str,
+    *,
+    indication: str,
+    today: dt.date,
+    catalog: Catalog | None = None,
+    settings: ScreeningSettings | None = None,
+) -> Screening:
+    """What ``screen`` would find for a cocktail of ``code`` alone, before areas and doses.
+
+    The patient rules (age, pregnancy, REFERENCE §4's contraindications), the ingredient's
+    own rules, the warnings that hold for any injection (bleeding, pigmentation) and the
+    label's session count and interval against the earlier sessions. A suggestion screened
+    here is never offered unflagged to a patient the full screen would block.
+    """
+    cat = default_catalog(catalog)
+    ctx = _Context.build(cat, patient, today, today, settings or ScreeningSettings())
+    entry = require(cat.indications, indication, what="indication", field="indication")
+    findings = _patient_rules(ctx, entry) + _contraindication_rules(ctx, entry)
+    findings += _alone(ctx, code, general=True)
+    doses = expand_cocktail((CocktailLine(code),), catalog=cat, field="code")
+    for ingredient in _by_ingredient(doses):
+        findings += _history_rules(ctx, ingredient, _label(ctx, ingredient, ()), today)
+    return Screening(sort_findings(findings))
+
+
+def _alone(ctx: _Context, code: str, *, general: bool) -> list[Finding]:
+    cat = ctx.catalog
     if code not in cat.ingredients and code not in cat.products:
         raise ClinicalDataError(
             f"'{code}' is neither an ingredient nor a product in the clinical catalog.",
@@ -244,8 +286,8 @@ def screen_ingredient(
     findings: list[Finding] = []
     for ingredient, products in present.items():
         findings += _ingredient_rules(ctx, cat.ingredients[ingredient], products)
-    findings += _combination_rules(ctx, present, general=False)
-    return Screening(sort_findings(findings))
+    findings += _combination_rules(ctx, present, general=general)
+    return findings
 
 
 @dataclass(frozen=True)
@@ -283,6 +325,14 @@ class _Context:
                         field=f"patient.{name}",
                     )
                 recorded.append((code, code))
+        age = _age(patient, on, today)
+        if age is not None:
+            # Conditions the catalog derives from the age (aminophylline's "over 55").
+            recorded.extend(
+                (code, code)
+                for code, fact in sorted(catalog.facts.items())
+                if fact.older_than is not None and age > fact.older_than
+            )
         if patient.pregnant:
             recorded.append((PREGNANCY, PREGNANCY))
         if patient.breastfeeding:
@@ -321,7 +371,7 @@ class _Context:
             on=on,
             facts=facts,
             allergens=allergens,
-            age=_age(patient, on, today),
+            age=age,
             pregnant=PREGNANCY in facts,
             settings=settings,
         )
@@ -429,12 +479,11 @@ def _labels(
 
 def _patient_rules(ctx: _Context, indication: Indication) -> list[Finding]:
     findings: list[Finding] = []
-    sources = indication.sources
     if ctx.pregnant:
         if indication.cosmetic:
             findings.append(
                 Finding(
-                    "pregnancy-elective",
+                    FindingCode.PREGNANCY_ELECTIVE,
                     Severity.BLOCK,
                     f"Patient is pregnant; {_lower(indication.name)} is an elective cosmetic "
                     "treatment and must not be given in pregnancy. Offer it after the pregnancy "
@@ -445,38 +494,57 @@ def _patient_rules(ctx: _Context, indication: Indication) -> list[Finding]:
         else:
             findings.append(
                 Finding(
-                    "pregnancy",
+                    FindingCode.PREGNANCY,
                     Severity.WARN,
                     f"Patient is pregnant; weigh {_lower(indication.name)} treatment with the "
                     "obstetric team and record the decision.",
                     (*ctx.patient_evidence(PREGNANCY), "S53a"),
                 )
             )
-    if BREASTFEEDING in ctx.facts and indication.cosmetic:
-        findings.append(
-            Finding(
-                "breastfeeding-elective",
-                Severity.WARN,
-                f"Patient is breastfeeding; elective {_lower(indication.name)} treatment is "
-                "usually deferred until breastfeeding ends. Discuss it and record the decision.",
-                (*ctx.patient_evidence(BREASTFEEDING), "S53a", "S53b", "S53e"),
+    nursing_fact = ctx.catalog.facts.get(BREASTFEEDING)
+    nursing = nursing_fact.contraindication if nursing_fact is not None else None
+    if BREASTFEEDING in ctx.facts and nursing is not None:
+        severity = _contraindication_severity(ctx, BREASTFEEDING, nursing, indication)
+        if indication.cosmetic:
+            findings.append(
+                Finding(
+                    FindingCode.BREASTFEEDING_ELECTIVE,
+                    severity,
+                    f"Patient is breastfeeding; elective {_lower(indication.name)} treatment "
+                    + (
+                        "is not given while breastfeeding. Offer it once breastfeeding ends."
+                        if severity is Severity.BLOCK
+                        else "is usually deferred until breastfeeding ends. Discuss it and "
+                        "record the decision."
+                    ),
+                    (*ctx.patient_evidence(BREASTFEEDING), *nursing.sources),
+                )
             )
-        )
+        else:
+            findings.append(
+                Finding(
+                    FindingCode.BREASTFEEDING,
+                    severity,
+                    f"Patient is breastfeeding; weigh {_lower(indication.name)} treatment and "
+                    "the ingredients' own cautions, and record the decision.",
+                    (*ctx.patient_evidence(BREASTFEEDING), *nursing.sources),
+                )
+            )
     if indication.cosmetic:
         if ctx.age is None:
             findings.append(
                 Finding(
-                    "age-unknown",
+                    FindingCode.AGE_UNKNOWN,
                     Severity.WARN,
                     "The patient's age is not recorded; confirm they are 18 or over before "
                     f"cosmetic treatment for {_lower(indication.name)}.",
-                    ("S61f", "S61g", *sources),
+                    ("S61f", "S61g"),
                 )
             )
         elif ctx.age < ADULT_AGE:
             findings.append(
                 Finding(
-                    "under-18",
+                    FindingCode.UNDER_18,
                     Severity.BLOCK,
                     f"Patient is {ctx.age}; cosmetic treatment for {_lower(indication.name)} "
                     "is not given to anyone under 18.",
@@ -484,6 +552,132 @@ def _patient_rules(ctx: _Context, indication: Indication) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _contraindication_severity(
+    ctx: _Context, code: str, rule: Contraindication, indication: Indication
+) -> Severity:
+    """The class's severity; a disputed class follows the clinic's setting for the fact."""
+    severity = rule.severity
+    if rule.elective_only and not indication.cosmetic and severity is Severity.BLOCK:
+        severity = Severity.WARN
+    if rule.disputed:
+        return ctx.settings.caution_severity.get(code, severity)
+    return severity
+
+
+_AS_SEVERITY = {
+    Severity.BLOCK: "a reason not to inject",
+    Severity.WARN: "a warning to weigh",
+    Severity.INFO: "a note",
+}
+_CLASS_LEAD = {
+    ContraindicationClass.ABSOLUTE: "this rules out injections of any kind.",
+    ContraindicationClass.DEFER: "no injection until it has passed.",
+    ContraindicationClass.RELATIVE: "weigh it before any injection.",
+    ContraindicationClass.NOTE: "a note for any injection.",
+}
+
+
+def _contraindication_rules(ctx: _Context, indication: Indication) -> list[Finding]:
+    """REFERENCE §4: how each of the patient's conditions and medicines weighs on any
+    injection, whatever the cocktail (infection at the site blocks a vitamins-only mix too).
+
+    Pregnancy and breastfeeding are said by ``_patient_rules``; a relative class on a
+    bleeding medicine is said once, in the bleeding finding of ``_combination_rules``.
+    """
+    findings: list[Finding] = []
+    for code in sorted(ctx.facts):
+        fact = ctx.catalog.facts.get(code)
+        rule = fact.contraindication if fact is not None else None
+        if rule is None or code in (PREGNANCY, BREASTFEEDING):
+            continue
+        severity = _contraindication_severity(ctx, code, rule, indication)
+        if code in BLEEDING_FACTS and severity is not Severity.BLOCK:
+            continue
+        lead = _CLASS_LEAD[rule.klass]
+        if severity is not rule.severity:
+            lead = f"this clinic treats it as {_AS_SEVERITY[severity]}."
+        findings.append(
+            Finding(
+                finding_code(FindingCode.CONTRAINDICATION, code),
+                severity,
+                f"{ctx.phrase(code)}; {lead} {_sentence(rule.message)}",
+                (*ctx.patient_evidence(code), *rule.sources),
+            )
+        )
+    return findings
+
+
+def _stronger_rules(ctx: _Context, ingredient: Ingredient, label: str) -> list[Finding]:
+    """§4's "relative, but absolute for these cocktails" (heart disease and beta-agonists or
+    xanthines; seizures and xanthines or L-carnitine). The labels behind some of those
+    ingredients say only "caution", so the class is disputed: the fact's clinic setting
+    applies. An ingredient whose own caution already blocks says it once, there."""
+    findings: list[Finding] = []
+    own = {c.fact: c for c in ingredient.cautions}
+    for code in sorted(ctx.facts):
+        fact = ctx.catalog.facts.get(code)
+        rule = fact.contraindication if fact is not None else None
+        stronger = rule.stronger if rule is not None else None
+        if rule is None or stronger is None:
+            continue
+        if not (
+            set(stronger.tags) & set(ingredient.tags) or ingredient.code in stronger.ingredients
+        ):
+            continue
+        caution = own.get(code)
+        if caution is not None and _severity(ctx, caution) is Severity.BLOCK:
+            continue
+        severity = ctx.settings.caution_severity.get(code, Severity.BLOCK)
+        lead = (
+            f"{label} must not be injected."
+            if severity is Severity.BLOCK
+            else f"this clinic treats it as {_AS_SEVERITY[severity]} for {label}."
+        )
+        # The ingredient's own weaker caution is said here, not as a second finding.
+        detail = f" {_sentence(caution.message)}" if caution is not None else ""
+        findings.append(
+            Finding(
+                finding_code(FindingCode.CONTRAINDICATION, code, ingredient.code),
+                severity,
+                f"{ctx.phrase(code)}; {lead} {_sentence(rule.message)}{detail}",
+                (
+                    *ctx.patient_evidence(code),
+                    *stronger.sources,
+                    *(caution.sources if caution is not None else ()),
+                ),
+            )
+        )
+    return findings
+
+
+def _mixing_rules(ctx: _Context, cocktail: Sequence[CocktailLine]) -> list[Finding]:
+    """A product whose label forbids mixing or dilution must be the only thing injected."""
+    findings: list[Finding] = []
+    for index, line in enumerate(cocktail):
+        product = ctx.catalog.products.get(line.code)
+        if product is None or not product.no_mixing_sources or len(cocktail) < 2:
+            continue
+        others = [_name_of(ctx, other.code) for i, other in enumerate(cocktail) if i != index]
+        findings.append(
+            Finding(
+                finding_code(FindingCode.NO_MIXING, product.code),
+                Severity.WARN,
+                f"The {product.name} label says not to mix or dilute it, but the cocktail "
+                f"adds {_join(list(dict.fromkeys(others)))}. Inject it on its own.",
+                product.no_mixing_sources,
+            )
+        )
+    return findings
+
+
+def _name_of(ctx: _Context, code: str) -> str:
+    if code in ctx.catalog.products:
+        return ctx.catalog.products[code].name
+    if code in ctx.catalog.ingredients:
+        return _lower(ctx.catalog.ingredients[code].name)
+    return code
 
 
 def _area_rules(ctx: _Context, areas: Sequence[AreaPlan]) -> list[Finding]:
@@ -508,7 +702,7 @@ def _area_rules(ctx: _Context, areas: Sequence[AreaPlan]) -> list[Finding]:
         if not technique.depth_min <= depth <= technique.depth_max:
             findings.append(
                 Finding(
-                    f"depth-outside-technique:{technique.code}",
+                    finding_code(FindingCode.DEPTH_OUTSIDE_TECHNIQUE, technique.code),
                     Severity.WARN,
                     f"{place}: a depth of {depth} is outside the {technique.depth_min} to "
                     f"{technique.depth_max} range of {_lower(technique.name)}. Check the "
@@ -529,7 +723,7 @@ def _area_rules(ctx: _Context, areas: Sequence[AreaPlan]) -> list[Finding]:
         if longest is not None and length > longest:
             findings.append(
                 Finding(
-                    f"needle-too-long:{technique.code}",
+                    finding_code(FindingCode.NEEDLE_TOO_LONG, technique.code),
                     Severity.WARN,
                     f"{place}: a {length} needle is longer than the {longest} the "
                     f"{_lower(technique.name)} technique uses; it may go deeper than intended.",
@@ -539,7 +733,7 @@ def _area_rules(ctx: _Context, areas: Sequence[AreaPlan]) -> list[Finding]:
         if depth > length:
             findings.append(
                 Finding(
-                    f"depth-exceeds-needle:{technique.code}",
+                    finding_code(FindingCode.DEPTH_EXCEEDS_NEEDLE, technique.code),
                     Severity.WARN,
                     f"{place}: a depth of {depth} cannot be reached with a {length} needle. "
                     "Check the needle or the depth.",
@@ -559,26 +753,30 @@ def _ingredient_rules(
     findings: list[Finding] = []
     code = ingredient.code
     label = _label(ctx, code, products)
-    sources = ingredient.sources
     tags = set(ingredient.tags)
 
     allergic = sorted(a for a in ({*ingredient.allergens, code, *tags} & ctx.allergens.keys()))
     for allergen in allergic:
-        explanation = next(
-            (_sentence(c.message) for c in ingredient.cautions if c.fact == allergen), ""
-        )
+        caution = next((c for c in ingredient.cautions if c.fact == allergen), None)
+        explanation = _sentence(caution.message) if caution is not None else ""
+        # Cite what says this ingredient carries the allergen, not the ingredient's every source.
+        behind = caution.sources if caution is not None else _fact_sources(ctx, allergen)
         findings.append(
             Finding(
-                f"allergy:{allergen}:{code}",
+                finding_code(FindingCode.ALLERGY, allergen, code),
                 Severity.BLOCK,
                 f"{ctx.phrase(allergen)}; {label} contains or cross-reacts with "
                 f"{ctx.fact_name(allergen)} and must not be injected. {explanation}".rstrip(),
-                (*ctx.patient_evidence(allergen), *sources),
+                (*ctx.patient_evidence(allergen), *behind),
             )
         )
 
+    stronger = _stronger_rules(ctx, ingredient, label)
+    said = {f.code.split(":")[1] for f in stronger}
+    findings += stronger
+
     for caution in ingredient.cautions:
-        if caution.fact not in ctx.facts or caution.fact in allergic:
+        if caution.fact not in ctx.facts or caution.fact in allergic or caution.fact in said:
             continue
         if _folded_into_bleeding(ctx, caution):
             continue
@@ -593,7 +791,7 @@ def _ingredient_rules(
             lead = f"a note on {label}."
         findings.append(
             Finding(
-                f"caution:{caution.fact}:{code}",
+                finding_code(FindingCode.CAUTION, caution.fact, code),
                 severity,
                 f"{ctx.phrase(caution.fact)}; {lead} {_sentence(caution.message)}".rstrip(),
                 (*ctx.patient_evidence(caution.fact), *caution.sources),
@@ -605,7 +803,7 @@ def _ingredient_rules(
             continue
         findings.append(
             Finding(
-                f"regulatory:{flag.code}:{code}",
+                finding_code(FindingCode.REGULATORY, flag.code, code),
                 flag.severity,
                 f"{_upper(label)}: {_sentence(flag.message)}",
                 flag.sources,
@@ -616,14 +814,48 @@ def _ingredient_rules(
     # caution of its own on that medicine; where it has one, that caution already says it.
     cautioned = {c.fact for c in ingredient.cautions}
 
+    if ctx.age is None:
+        for caution in ingredient.cautions:
+            derived = ctx.catalog.facts.get(caution.fact)
+            if derived is None or derived.older_than is None:
+                continue
+            findings.append(
+                Finding(
+                    finding_code(FindingCode.AGE_CAUTION_UNKNOWN, code, caution.fact),
+                    Severity.WARN,
+                    f"The patient's age is not recorded; {label} has a caution for patients "
+                    f"{_lower(derived.name)}. Record the date of birth or the age.",
+                    caution.sources,
+                )
+            )
+
     if ctx.pregnant and TAG_LIPOLYTIC in tags:
         findings.append(
             Finding(
-                f"pregnancy-lipolytic:{code}",
+                finding_code(FindingCode.PREGNANCY_LIPOLYTIC, code),
                 Severity.BLOCK,
                 f"Patient is pregnant; {label}, a lipolytic drug, must not be injected in "
                 "pregnancy.",
-                (*ctx.patient_evidence(PREGNANCY), *sources),
+                (
+                    *ctx.patient_evidence(PREGNANCY),
+                    "S53e",
+                    *_caution_sources(ingredient, PREGNANCY),
+                ),
+            )
+        )
+    if (
+        POSSIBLE_PREGNANCY in ctx.facts
+        and not ctx.pregnant
+        and TAG_LIPOLYTIC in tags
+        and POSSIBLE_PREGNANCY not in cautioned
+    ):
+        findings.append(
+            Finding(
+                finding_code(FindingCode.POSSIBLE_PREGNANCY_LIPOLYTIC, code),
+                Severity.WARN,
+                f"{ctx.phrase(POSSIBLE_PREGNANCY)}; {label} is a lipolytic drug. Confirm "
+                "reliable contraception before a drug-based lipolytic course, or leave it out.",
+                (*ctx.patient_evidence(POSSIBLE_PREGNANCY), "S53e"),
             )
         )
 
@@ -632,7 +864,7 @@ def _ingredient_rules(
         if ctx.age is None:
             findings.append(
                 Finding(
-                    f"label-age-unknown:{code}",
+                    finding_code(FindingCode.LABEL_AGE_UNKNOWN, code),
                     Severity.WARN,
                     f"The patient's age is not recorded; the {label} label is for patients aged "
                     f"{limits.min_age_years} or over. Record the date of birth.",
@@ -642,7 +874,7 @@ def _ingredient_rules(
         elif ctx.age < limits.min_age_years:
             findings.append(
                 Finding(
-                    f"label-min-age:{code}",
+                    finding_code(FindingCode.LABEL_MIN_AGE, code),
                     Severity.BLOCK,
                     f"Patient is {ctx.age}; the {label} label is for patients aged "
                     f"{limits.min_age_years} or over, so it must not be injected.",
@@ -653,32 +885,32 @@ def _ingredient_rules(
     if COUMARIN in ctx.facts and TAG_COUMARIN_INR in tags and COUMARIN not in cautioned:
         findings.append(
             Finding(
-                f"coumarin-inr:{code}",
+                finding_code(FindingCode.COUMARIN_INR, code),
                 Severity.WARN,
                 f"{ctx.phrase(COUMARIN)}; {label} can raise the INR with coumarins such as "
                 "warfarin. Check the INR before and after the course and tell the "
                 "anticoagulation clinic.",
-                (*ctx.patient_evidence(COUMARIN), "S45a", "S49", *sources),
+                (*ctx.patient_evidence(COUMARIN), "S45a", "S49"),
             )
         )
     if ANTIDIABETIC in ctx.facts and TAG_HYPOGLYCAEMIA in tags and ANTIDIABETIC not in cautioned:
         findings.append(
             Finding(
-                f"hypoglycaemia:{code}",
+                finding_code(FindingCode.HYPOGLYCAEMIA, code),
                 Severity.WARN,
                 f"{ctx.phrase(ANTIDIABETIC)}; {label} can cause hypoglycaemia with diabetes "
                 "medicines. Ask about low blood sugar and check glucose if symptoms appear.",
-                (*ctx.patient_evidence(ANTIDIABETIC), "S45a", "S49", *sources),
+                (*ctx.patient_evidence(ANTIDIABETIC), "S45a", "S49"),
             )
         )
     if THEOPHYLLINE in ctx.facts and TAG_XANTHINE in tags and THEOPHYLLINE not in cautioned:
         findings.append(
             Finding(
-                f"xanthine-theophylline:{code}",
+                finding_code(FindingCode.XANTHINE_THEOPHYLLINE, code),
                 Severity.WARN,
                 f"{ctx.phrase(THEOPHYLLINE)}; {label} is a xanthine too and their effects add "
                 "up (seizures, arrhythmia). Avoid it or discuss with the prescriber.",
-                (*ctx.patient_evidence(THEOPHYLLINE), "S41a", "S45b", *sources),
+                (*ctx.patient_evidence(THEOPHYLLINE), "S41a", "S45b"),
             )
         )
     return findings
@@ -702,7 +934,7 @@ def _combination_rules(
     if len(xanthines) > 1:
         findings.append(
             Finding(
-                "duplicate-xanthines",
+                FindingCode.DUPLICATE_XANTHINES,
                 Severity.WARN,
                 f"The cocktail combines {len(xanthines)} xanthines "
                 f"({_labels(ctx, present, xanthines)}); their effects add up (seizures, "
@@ -718,7 +950,7 @@ def _combination_rules(
     if beta and adrenaline:
         findings.append(
             Finding(
-                "beta-agonist-adrenaline",
+                FindingCode.BETA_AGONIST_ADRENALINE,
                 Severity.WARN,
                 f"The cocktail combines {_labels(ctx, present, beta)}, a beta-agonist, with "
                 f"{_labels(ctx, present, adrenaline)}; together they can cause arrhythmia. "
@@ -749,7 +981,7 @@ def _combination_rules(
         if strong:
             findings.append(
                 Finding(
-                    "bleeding-risk-strong",
+                    FindingCode.BLEEDING_RISK_STRONG,
                     Severity.WARN,
                     f"{who}; {_labels(ctx, present, strong)} "
                     f"{'carry' if len(strong) > 1 else 'carries'} a high risk of bruising "
@@ -761,7 +993,7 @@ def _combination_rules(
         else:
             findings.append(
                 Finding(
-                    "bleeding-risk",
+                    FindingCode.BLEEDING_RISK,
                     Severity.WARN,
                     f"{who}; every injection can bruise or bleed more than usual.{advice}"
                     f"{detail_text}",
@@ -776,7 +1008,7 @@ def _combination_rules(
         if pigment:
             findings.append(
                 Finding(
-                    "pigmentation-risk-strong",
+                    FindingCode.PIGMENTATION_RISK_STRONG,
                     Severity.WARN,
                     f"{lead}; post-inflammatory hyperpigmentation is more likely, and "
                     f"{_labels(ctx, present, pigment)} {'have' if len(pigment) > 1 else 'has'} "
@@ -788,7 +1020,7 @@ def _combination_rules(
         elif general:
             findings.append(
                 Finding(
-                    "pigmentation-risk",
+                    FindingCode.PIGMENTATION_RISK,
                     Severity.WARN,
                     f"{lead}; post-inflammatory hyperpigmentation is more likely after "
                     "injections. Discuss the risk and advise sun protection.",
@@ -827,7 +1059,7 @@ def _label_limit_rules(
                 if per_injection > cap:
                     findings.append(
                         Finding(
-                            f"label-volume-per-injection:{code}",
+                            finding_code(FindingCode.LABEL_VOLUME_PER_INJECTION, code),
                             Severity.BLOCK,
                             f"{place}: {per_injection} per injection of {label} "
                             f"is above the label maximum of {cap} per injection.",
@@ -844,7 +1076,7 @@ def _label_limit_rules(
             elif volume > cap:
                 findings.append(
                     Finding(
-                        f"label-volume-per-session:{code}",
+                        finding_code(FindingCode.LABEL_VOLUME_PER_SESSION, code),
                         Severity.BLOCK,
                         f"The session would use {volume} of {label}, above the label maximum "
                         f"of {cap} per session.",
@@ -862,7 +1094,7 @@ def _label_limit_rules(
                 if total > cap:
                     findings.append(
                         Finding(
-                            f"label-mass-per-session:{code}",
+                            finding_code(FindingCode.LABEL_MASS_PER_SESSION, code),
                             Severity.BLOCK,
                             f"The session would give {total} of {label}, above the label "
                             f"maximum of {cap} per session.",
@@ -870,39 +1102,54 @@ def _label_limit_rules(
                         )
                     )
 
-        earlier = _earlier_dates_with(ctx, code)
-        if limits.max_sessions is not None and len(earlier) + 1 > limits.max_sessions:
-            findings.append(
-                Finding(
-                    f"label-max-sessions:{code}",
-                    Severity.BLOCK,
-                    f"This would be session {len(earlier) + 1} with {label}; the label allows "
-                    f"at most {limits.max_sessions} sessions (earlier: "
-                    f"{_join([d.isoformat() for d in earlier])}).",
-                    evidence,
-                )
-            )
-        if limits.min_interval_days is not None and earlier:
-            last = earlier[-1]
-            gap = (proposal.date - last).days
-            if gap < limits.min_interval_days:
-                allowed = last + dt.timedelta(days=limits.min_interval_days)
-                findings.append(
-                    Finding(
-                        f"label-interval:{code}",
-                        Severity.BLOCK,
-                        f"The last session with {label} was on {last.isoformat()}, {gap} days "
-                        f"before this one; the label requires at least {limits.min_interval_days}"
-                        f" days between sessions, so the earliest date is {allowed.isoformat()}.",
-                        evidence,
-                    )
-                )
+        findings += _history_rules(ctx, code, label, proposal.date)
         if missing:
             findings.append(
                 Finding(
-                    f"label-check-incomplete:{code}",
+                    finding_code(FindingCode.LABEL_CHECK_INCOMPLETE, code),
                     Severity.WARN,
                     f"Record {_join(missing)} so the label limits for {label} can be checked.",
+                    evidence,
+                )
+            )
+    return findings
+
+
+def _history_rules(ctx: _Context, code: str, label: str, on: dt.date) -> list[Finding]:
+    """The label's session count and interval for ``code``, against the earlier sessions.
+
+    Sessions are calendar dates, so the interval is a whole number of days: a clock
+    change between two sessions cannot shorten or lengthen it.
+    """
+    limits = ctx.catalog.ingredients[code].label_limits
+    if limits is None:
+        return []
+    evidence = limits.sources
+    findings: list[Finding] = []
+    earlier = _earlier_dates_with(ctx, code)
+    if limits.max_sessions is not None and len(earlier) + 1 > limits.max_sessions:
+        findings.append(
+            Finding(
+                finding_code(FindingCode.LABEL_MAX_SESSIONS, code),
+                Severity.BLOCK,
+                f"This would be session {len(earlier) + 1} with {label}; the label allows "
+                f"at most {limits.max_sessions} sessions (earlier: "
+                f"{_join([d.isoformat() for d in earlier])}).",
+                evidence,
+            )
+        )
+    if limits.min_interval_days is not None and earlier:
+        last = earlier[-1]
+        gap = (on - last).days
+        if gap < limits.min_interval_days:
+            allowed = last + dt.timedelta(days=limits.min_interval_days)
+            findings.append(
+                Finding(
+                    finding_code(FindingCode.LABEL_INTERVAL, code),
+                    Severity.BLOCK,
+                    f"The last session with {label} was on {last.isoformat()}, {gap} days "
+                    f"before this one; the label requires at least {limits.min_interval_days}"
+                    f" days between sessions, so the earliest date is {allowed.isoformat()}.",
                     evidence,
                 )
             )
@@ -946,7 +1193,7 @@ def _protocol_rules(
     if protocol.indications and indication.code not in protocol.indications:
         findings.append(
             Finding(
-                "protocol-other-indication",
+                FindingCode.PROTOCOL_OTHER_INDICATION,
                 Severity.INFO,
                 f"{protocol.name} is written for {_join(protocol.indications)}, not "
                 f"{_lower(indication.name)}.",
@@ -959,7 +1206,7 @@ def _protocol_rules(
     if rhythm is None:
         findings.append(
             Finding(
-                "protocol-sessions-exceeded",
+                FindingCode.PROTOCOL_SESSIONS_EXCEEDED,
                 Severity.WARN,
                 f"This would be session {number} of {protocol.name}, which plans at most "
                 f"{max_sessions(protocol)} sessions.",
@@ -974,7 +1221,7 @@ def _protocol_rules(
             allowed = last + dt.timedelta(days=rhythm.interval_min_days)
             findings.append(
                 Finding(
-                    "interval-too-short",
+                    FindingCode.INTERVAL_TOO_SHORT,
                     Severity.WARN,
                     f"The last {protocol.name} session was on {last.isoformat()}, {gap} days "
                     f"before this one; session {number} ({rhythm.phase}) should be at least "
@@ -983,6 +1230,15 @@ def _protocol_rules(
                 )
             )
     return findings
+
+
+def _fact_sources(ctx: _Context, code: str) -> tuple[str, ...]:
+    fact = ctx.catalog.facts.get(code)
+    return fact.sources if fact is not None else ()
+
+
+def _caution_sources(ingredient: Ingredient, fact: str) -> tuple[str, ...]:
+    return next((c.sources for c in ingredient.cautions if c.fact == fact), ())
 
 
 def _severity(ctx: _Context, caution: Caution) -> Severity:
@@ -1016,6 +1272,8 @@ def _predicate(ctx: _Context, code: str) -> str:
         return f"is allergic to {name}" if raw.endswith(_ALLERGY_SUFFIX) else f"has {name}"
     if fact.kind is FactKind.MEDICATION:
         return f"takes {name}"
+    if fact.older_than is not None:
+        return f"is {ctx.age}" if ctx.age is not None else f"is {name}"
     if name.startswith("may "):  # "may become pregnant"
         return name
     return f"has {name}"

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, StrictInt
 from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES
 from pistor.clinical.catalog import load_catalog
-from pistor.clinics.models import Clinic
+from pistor.clinics.models import AllergyTestPolicy, Clinic
 from pistor.clinics.permissions import Action
 from pistor.clinics.selectors import configurable_cautions
 from pistor.clinics.services import clinic_settings_update
@@ -25,7 +25,7 @@ router = Router(tags=["clinic"])
 
 
 class CautionUseOut(Schema):
-    ingredient: str = Field(..., description="Ingredient code.")
+    ingredient: str = Field(..., description="Ingredient code; empty for any injection.")
     ingredient_name: str
     severity: str = Field(..., description="The catalog's severity: block, warn or info.")
     message: str
@@ -48,6 +48,10 @@ class ClinicSettingsOut(Schema):
     fitzpatrick_pigmentation_threshold: int
     caution_severity_overrides: dict[str, str]
     adjustable_cautions: list[AdjustableCautionOut]
+    allergy_test_policy: AllergyTestPolicy
+    allergy_test_also_required: list[str] = Field(
+        ..., description="Products this clinic tests even where the catalog exempts them."
+    )
 
 
 class ClinicSettingsPatch(Schema):
@@ -69,6 +73,14 @@ class ClinicSettingsPatch(Schema):
         "adjustable_cautions are accepted.",
         examples=[{"breastfeeding": "block"}],
     )
+    allergy_test_policy: AllergyTestPolicy = Field(  # type: ignore[assignment]
+        None, description="every-new-patient or new-ingredients."
+    )
+    allergy_test_also_required: list[str] = Field(
+        None,  # type: ignore[arg-type]
+        description="Replaces the list of product codes tested even where the catalog "
+        "exempts them (a clinic may add tests, never remove one).",
+    )
 
 
 def _settings(clinic: Clinic) -> dict[str, Any]:
@@ -78,6 +90,8 @@ def _settings(clinic: Clinic) -> dict[str, Any]:
         "allergy_test_min_read_hours": clinic.allergy_test_min_read_hours,
         "fitzpatrick_pigmentation_threshold": clinic.fitzpatrick_pigmentation_threshold,
         "caution_severity_overrides": overrides,
+        "allergy_test_policy": clinic.allergy_test_policy,
+        "allergy_test_also_required": list(clinic.allergy_test_also_required or []),
         "adjustable_cautions": [
             {
                 "fact": row.fact,

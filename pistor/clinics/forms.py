@@ -9,7 +9,13 @@ from django import forms
 
 from pistor.clinical.catalog.types import Severity
 from pistor.clinical.gates import MIN_READ_HOURS
-from pistor.clinics.models import FITZPATRICK_MAX, FITZPATRICK_MIN, MAX_READ_HOURS, Clinic
+from pistor.clinics.models import (
+    FITZPATRICK_MAX,
+    FITZPATRICK_MIN,
+    MAX_READ_HOURS,
+    AllergyTestPolicy,
+    Clinic,
+)
 from pistor.clinics.selectors import ConfigurableCaution
 from pistor.core.forms import errors_beside_fields
 
@@ -34,6 +40,13 @@ class ClinicSettingsForm(forms.Form):
         help_text=f"At least {MIN_READ_HOURS} hours. A session that needs a test cannot start "
         "until the test has been read this long after it was placed.",
     )
+    allergy_test_policy = forms.ChoiceField(
+        label="Allergy tests are needed",
+        choices=AllergyTestPolicy.choices,
+        required=False,
+        help_text="For every product a new patient receives, or only for products bringing an "
+        "ingredient the patient has not yet tested negative to.",
+    )
     fitzpatrick_pigmentation_threshold = forms.TypedChoiceField(
         label="Warn of pigmentation from Fitzpatrick skin type",
         coerce=int,
@@ -50,6 +63,7 @@ class ClinicSettingsForm(forms.Form):
             "initial",
             {
                 "allergy_test_min_read_hours": clinic.allergy_test_min_read_hours,
+                "allergy_test_policy": clinic.allergy_test_policy,
                 "fitzpatrick_pigmentation_threshold": clinic.fitzpatrick_pigmentation_threshold,
                 **{
                     caution_field_name(c.fact): overrides.get(c.fact, DEFAULT_CHOICE)

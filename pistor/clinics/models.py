@@ -14,6 +14,13 @@ from pistor.clinical.safety import ScreeningSettings
 from pistor.core.models import TimeStampedModel
 
 
+class AllergyTestPolicy(models.TextChoices):
+    """When a patient needs test injections before a product is used on them."""
+
+    EVERY_NEW_PATIENT = "every-new-patient", "Every product, for every new patient"
+    NEW_INGREDIENTS = "new-ingredients", "Only products bringing an ingredient not yet tested"
+
+
 class Role(models.TextChoices):
     PRACTITIONER = "practitioner", "Practitioner"
     NURSE = "nurse", "Nurse"
@@ -65,6 +72,19 @@ class Clinic(TimeStampedModel):
         ],
         help_text="How long after placing the test injections they may be read, in hours "
         f"(at least {MIN_READ_HOURS}).",
+    )
+    allergy_test_policy = models.CharField(
+        max_length=20,
+        choices=AllergyTestPolicy.choices,
+        default=AllergyTestPolicy.EVERY_NEW_PATIENT,
+        help_text="Whether each product needs its own negative test on the patient, or only "
+        "products that bring an ingredient the patient has not yet tested negative to.",
+    )
+    allergy_test_also_required = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Product codes this clinic tests for even where the catalog marks them "
+        "exempt. A clinic can add products here, never exempt one the catalog requires.",
     )
     # The two screening choices below exist because the sources disagree (REFERENCE.md
     # marks them unverified or conflicting); label limits are never settings.

@@ -25,9 +25,28 @@ class Action(StrEnum):
     API_DOCS_VIEW = "api_docs.view"
     # Planner, safety screen, cocktail suggestions, dosing and scales: clinical staff only.
     CLINICAL_TOOLS_USE = "clinical_tools.use"
+    # Consent: read; draw up, send the link, take the patient's signature, withdraw.
+    CONSENT_VIEW = "consent.view"
+    CONSENT_MANAGE = "consent.manage"
+    # The practitioner's countersignature, which signs and freezes a consent.
+    CONSENT_COUNTERSIGN = "consent.countersign"
+    # Treatment plans with their quote and gate panel.
+    PLAN_VIEW = "plan.view"
+    PLAN_MANAGE = "plan.manage"
+    # The clinic's price list and VAT rate.
+    PRICE_LIST_MANAGE = "price_list.manage"
+    # Intake: reception fills it at the desk and sends links; reading it is a clinical note.
+    INTAKE_RECORD = "intake.record"
+    INTAKE_LINK_SEND = "intake_link.send"
+    CONSULTATION_RECORD = "consultation.record"
+    # Going ahead despite a screening warning is a prescriber's decision (REFERENCE §3).
+    SCREENING_OVERRIDE = "screening.override"
+    ALLERGY_TEST_RECORD = "allergy_test.record"
 
 
 _ALL = frozenset(Action)
+# Decisions only a practitioner makes, whatever else a role may do.
+_PRACTITIONER_ONLY = frozenset({Action.SCREENING_OVERRIDE})
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.PRACTITIONER: frozenset(
@@ -41,6 +60,16 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.API_DOCS_VIEW,
             Action.CLINIC_SETTINGS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.CONSENT_VIEW,
+            Action.CONSENT_MANAGE,
+            Action.CONSENT_COUNTERSIGN,
+            Action.PLAN_VIEW,
+            Action.PLAN_MANAGE,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
+            Action.CONSULTATION_RECORD,
+            Action.SCREENING_OVERRIDE,
+            Action.ALLERGY_TEST_RECORD,
         }
     ),
     Role.NURSE: frozenset(
@@ -53,6 +82,13 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.API_DOCS_VIEW,
             Action.CLINIC_SETTINGS_VIEW,
             Action.CLINICAL_TOOLS_USE,
+            Action.CONSENT_VIEW,
+            Action.CONSENT_MANAGE,
+            Action.PLAN_VIEW,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
+            Action.CONSULTATION_RECORD,
+            Action.ALLERGY_TEST_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
@@ -64,9 +100,11 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
             Action.CLINIC_SETTINGS_VIEW,
+            Action.INTAKE_RECORD,
+            Action.INTAKE_LINK_SEND,
         }
     ),
-    Role.MANAGER: _ALL,
+    Role.MANAGER: _ALL - _PRACTITIONER_ONLY,
 }
 
 

@@ -72,6 +72,36 @@ def configurable_cautions(catalog: Catalog) -> list[ConfigurableCaution]:
     no clinic setting reaches, so it is not offered. No database query.
     """
     uses: dict[str, list[CautionUse]] = {}
+    # A class REFERENCE §4 gives as disputed ("absolute/relative") holds for any injection;
+    # its row says so with an empty ingredient code.
+    for entry in catalog.facts.values():
+        rule = entry.contraindication
+        if rule is None:
+            continue
+        if rule.disputed:
+            uses.setdefault(entry.code, []).append(
+                CautionUse(
+                    ingredient="",
+                    ingredient_name="Any injection",
+                    severity=rule.severity,
+                    message=rule.message,
+                    sources=rule.sources,
+                )
+            )
+        if rule.stronger is not None:
+            named = [
+                *(f"{tag} cocktails" for tag in rule.stronger.tags),
+                *rule.stronger.ingredients,
+            ]
+            uses.setdefault(entry.code, []).append(
+                CautionUse(
+                    ingredient="",
+                    ingredient_name=", ".join(named).capitalize(),
+                    severity=Severity.BLOCK,
+                    message=rule.message,
+                    sources=rule.stronger.sources,
+                )
+            )
     for ingredient in sorted(catalog.ingredients.values(), key=lambda i: i.name.lower()):
         for caution in ingredient.cautions:
             if caution.configurable:
@@ -106,6 +136,11 @@ def configurable_fact_codes(catalog: Catalog) -> frozenset[str]:
         for ingredient in catalog.ingredients.values()
         for caution in ingredient.cautions
         if caution.configurable
+    ) | frozenset(
+        fact.code
+        for fact in catalog.facts.values()
+        if fact.contraindication is not None
+        and (fact.contraindication.disputed or fact.contraindication.stronger is not None)
     )
 
 

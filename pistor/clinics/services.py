@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.catalog.types import Catalog, Severity
 from pistor.clinical.gates import MIN_READ_HOURS
-from pistor.clinics.models import Clinic, Membership
+from pistor.clinics.models import AllergyTestPolicy, Clinic, Membership
 from pistor.clinics.selectors import configurable_fact_codes
 from pistor.core.errors import NotFound, ValidationFailed, validation_error_from_django
 
@@ -39,7 +40,7 @@ def membership_choose(*, user: Any, clinic_id: Any, previous_clinic_id: Any) -> 
         audit_record(
             clinic=membership.clinic,
             actor=user,
-            event_type="clinic.switched",
+            event_type=AuditEventType.CLINIC_SWITCHED,
             subject_type="clinic",
             subject_id=membership.clinic_id,
             before={"clinic_id": previous_clinic_id},
@@ -83,7 +84,7 @@ def clinic_create(
     audit_record(
         clinic=clinic,
         actor=actor,
-        event_type="clinic.created",
+        event_type=AuditEventType.CLINIC_CREATED,
         subject_type="clinic",
         subject_id=clinic.pk,
         after={
@@ -104,9 +105,11 @@ SETTINGS_FIELDS = (
     "allergy_test_min_read_hours",
     "fitzpatrick_pigmentation_threshold",
     "caution_severity_overrides",
+    "allergy_test_policy",
+    "allergy_test_also_required",
 )
 OVERRIDES = "caution_severity_overrides"
-SETTINGS_EVENT = "clinic.settings_updated"
+SETTINGS_EVENT = AuditEventType.CLINIC_SETTINGS_UPDATED
 
 
 def _settings_of(clinic: Clinic) -> dict[str, Any]:
@@ -151,6 +154,8 @@ def clinic_settings_update(
     fitzpatrick_pigmentation_threshold: int | None = None,
     caution_severity_overrides: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
+    allergy_test_policy: str | None = None,
+    allergy_test_also_required: Sequence[str] | None = None,
 ) -> Clinic:
     """Change the clinic's safety settings; ``None`` leaves a setting as it is.
 
@@ -174,6 +179,21 @@ def clinic_settings_update(
         locked.fitzpatrick_pigmentation_threshold = threshold
     if caution_severity_overrides is not None:
         locked.caution_severity_overrides = _overrides(caution_severity_overrides, catalog, fields)
+    if allergy_test_policy is not None:
+        if allergy_test_policy not in AllergyTestPolicy.values:
+            fields["allergy_test_policy"] = [
+                f"Choose one of: {', '.join(AllergyTestPolicy.values)}."
+            ]
+        locked.allergy_test_policy = allergy_test_policy
+    if allergy_test_also_required is not None:
+        # A clinic may add products to test, never exempt one: the list only adds.
+        codes = list(dict.fromkeys(allergy_test_also_required))
+        unknown = [c for c in codes if c not in catalog.products]
+        if unknown:
+            fields["allergy_test_also_required"] = [
+                f"'{c}' is not a product of the catalog." for c in unknown
+            ]
+        locked.allergy_test_also_required = sorted(codes)
     others = [f.name for f in Clinic._meta.fields if f.name not in SETTINGS_FIELDS]
     try:
         # Only the settings: a problem elsewhere in the row is not this form's to report.

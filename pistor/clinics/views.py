@@ -73,6 +73,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                     ],
                     caution_severity_overrides=form.overrides(),
                     catalog=catalog,
+                    allergy_test_policy=form.cleaned_data.get("allergy_test_policy") or None,
                 )
             except ValidationFailed as error:
                 form.place_errors(error.fields)

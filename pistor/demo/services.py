@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pistor.accounts.models import User
 from pistor.accounts.services import TOTP_DEVICE_NAME, staff_create
+from pistor.audit.events import AuditEventType
 from pistor.audit.models import AuditEvent
 from pistor.audit.services import audit_record
 from pistor.catalog.models import ClinicProduct, ClinicProtocol
@@ -68,7 +69,7 @@ def _totp_ensure(user: User) -> bool:
     audit_record(
         clinic=None,
         actor=None,
-        event_type="auth.2fa_enabled",
+        event_type=AuditEventType.AUTH_2FA_ENABLED,
         subject_type="user",
         subject_id=user.pk,
         after={"device": device.name, "source": "demo"},
@@ -144,6 +145,14 @@ def demo_load() -> DemoDetails:
             if not ClinicProduct.objects.for_clinic(clinics[slug]).filter(code=data["code"]):
                 clinic_product_create(clinic=clinics[slug], actor=None, data=data)
                 created += 1
+
+    from pistor.intake.demo import pathway_demo_load  # intake, consultation, allergy tests
+
+    created += sum(pathway_demo_load(clinic=clinic) for clinic in clinics.values())
+
+    from pistor.plans.demo import plans_demo_load  # prices, consent, plans and the gate
+
+    created += sum(plans_demo_load(clinic=clinic) for clinic in clinics.values())
 
     return DemoDetails(
         password=DEMO_PASSWORD,

@@ -6,16 +6,24 @@ can answer "who looked at this record?" (a data-protection duty, not a nicety).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from django.http import HttpRequest
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.clinics.models import Clinic, Membership
 from pistor.clinics.permissions import Action, can
 from pistor.core.errors import Forbidden
 from pistor.patients.models import Patient
-from pistor.patients.selectors import MAX_PAGE_SIZE, patient_get, patient_list
+from pistor.patients.selectors import (
+    COUNT_LIMIT,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    patient_get,
+    patient_list,
+)
 
 
 def _role_of(request_or_user: Any, clinic: Clinic) -> tuple[Any, str | None]:
@@ -55,7 +63,7 @@ def patient_get_for_user(
     audit_record(
         clinic=clinic,
         actor=user,
-        event_type="patient.viewed",
+        event_type=AuditEventType.PATIENT_VIEWED,
         subject_type="patient",
         subject_id=patient.pk,
         after={"action": str(action)},
@@ -65,6 +73,11 @@ def patient_get_for_user(
 
 # The page size limit lives with the selector; views and the API read it from here.
 PATIENT_PAGE_MAX = MAX_PAGE_SIZE
+PATIENT_OFFSET_MAX = MAX_OFFSET
+PATIENT_COUNT_LIMIT = COUNT_LIMIT
+
+#: Most record ids one list event names; a page is at most 200 (MAX_PAGE_SIZE) anyway.
+_LISTED_IDS_LIMIT = 200
 
 
 def patient_list_for_user(
@@ -75,19 +88,64 @@ def patient_list_for_user(
     include_archived: bool = False,
     limit: int = 50,
     offset: int = 0,
+    where: Literal["page", "search", "api"] = "page",
 ) -> tuple[list[Patient], int]:
     """A page of ``clinic``'s patients matching ``query``, if the user's role may see them.
 
-    The list goes through here, not through the selector, so that the role check (and any
-    recording of who listed what) cannot be skipped by a view.
+    The list goes through here, not through the selector, so that neither the role check
+    nor the recording of who listed what ("patient.list_viewed") can be skipped by a view.
     """
     _user, role = _role_of(request_or_user, clinic)
     if not can(role, Action.PATIENT_VIEW):
         raise Forbidden("Your role at this clinic does not allow this.")
-    return patient_list(
+    patients, total = patient_list(
         clinic=clinic,
         query=query,
         include_archived=include_archived,
         limit=limit,
         offset=offset,
+    )
+    patients_listed(
+        request_or_user=request_or_user,
+        clinic=clinic,
+        query=query,
+        include_archived=include_archived,
+        patients=patients,
+        where=where,
+    )
+    return patients, total
+
+
+def patients_listed(
+    *,
+    request_or_user: HttpRequest | Any,
+    clinic: Clinic,
+    query: str,
+    include_archived: bool,
+    patients: Sequence[Patient],
+    where: Literal["page", "search", "api"],
+) -> None:
+    """Record that a list or search showed these patients: reading a list is reading records.
+
+    One "patient.list_viewed" event per list shown, naming who asked, what they typed and
+    which records came back (ids and record numbers), so "who saw this patient?" includes
+    everyone who saw them in a result list. The caller has already checked the role.
+    """
+    user: Any = (
+        request_or_user.user if isinstance(request_or_user, HttpRequest) else request_or_user
+    )
+    shown = list(patients)[:_LISTED_IDS_LIMIT]
+    audit_record(
+        clinic=clinic,
+        actor=user,
+        event_type="patient.list_viewed",
+        subject_type="patient",
+        subject_id="",
+        after={
+            "where": where,
+            "query": query,
+            "include_archived": include_archived,
+            "patient_ids": [p.pk for p in shown],
+            "record_numbers": [p.record_number for p in shown],
+        },
     )

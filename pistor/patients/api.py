@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ErrorOut, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
 from pistor.patients.access import (
+    PATIENT_COUNT_LIMIT,
+    PATIENT_OFFSET_MAX,
     PATIENT_PAGE_MAX,
     patient_get_for_user,
     patient_list_for_user,
@@ -54,6 +56,11 @@ class PatientIn(_In):
     gp_contact: CleanStr = Field("", max_length=2000)
     fitzpatrick_type: int | None = Field(None, ge=1, le=6, description="Skin phototype 1–6.")
     notes: CleanStr = Field("", max_length=5000)
+    confirm_not_duplicate: bool = Field(
+        False,
+        description="Register even though a patient with the same names and date of birth "
+        "exists (the 409 lists them). Send true only once you know it is another person.",
+    )
 
 
 class PatientPatch(_In):
@@ -107,9 +114,40 @@ class PatientOut(Schema):
     updated_at: dt.datetime
 
 
+class PatientSummaryOut(Schema):
+    """What a list shows; the full record (contacts, GP, notes) is read one patient at a
+    time from ``GET /patients/{id}``, which records that it was opened."""
+
+    id: int
+    record_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    is_archived: bool
+
+
+class DuplicateCandidateOut(Schema):
+    record_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+
+
+class PossibleDuplicateOut(Schema):
+    message: str
+    extra: dict[str, list[DuplicateCandidateOut]] = Field(
+        ..., description='{"candidates": [...]}: the patients the new one may duplicate.'
+    )
+
+
 class PatientPage(Schema):
-    items: list[PatientOut]
-    total: int = Field(..., description="How many patients match, across all pages.")
+    items: list[PatientSummaryOut]
+    total: int = Field(
+        ...,
+        description="How many patients match, across all pages: exact up to "
+        f"{PATIENT_COUNT_LIMIT}; {PATIENT_COUNT_LIMIT + 1} means more than "
+        f"{PATIENT_COUNT_LIMIT} (narrow the search).",
+    )
     limit: int
     offset: int
 
@@ -123,7 +161,12 @@ class PatientListQuery(Schema):
     )
     include_archived: bool = False
     limit: int = Field(50, ge=1, le=PATIENT_PAGE_MAX)
-    offset: int = Field(0, ge=0, le=2**31 - 1)
+    offset: int = Field(0, ge=0, le=PATIENT_OFFSET_MAX)
+
+
+def _no_store(response: HttpResponse) -> None:
+    # Patient data must not be kept by browsers or proxies (issue 6 §7).
+    response["Cache-Control"] = "no-store"
 
 
 def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
@@ -138,10 +181,15 @@ def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
     "",
     response={200: PatientPage, **ERROR_RESPONSES},
     summary="Find patients",
+    description="Summary fields only, archived patients left out unless asked for. The "
+    "search is recorded in the audit trail with the records it returned.",
     auth=allow(Action.PATIENT_VIEW, doing="look up patients"),
 )
-def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dict[str, Any]:
+def list_patients(
+    request: HttpRequest, response: HttpResponse, filters: Query[PatientListQuery]
+) -> dict[str, Any]:
     caller = api_caller(request)
+    _no_store(response)
     items, total = patient_list_for_user(
         request_or_user=request,
         clinic=caller.clinic,
@@ -149,18 +197,29 @@ def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dic
         include_archived=filters.include_archived,
         limit=filters.limit,
         offset=filters.offset,
+        where="api",
     )
     return {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
 
 
 @router.post(
     "",
-    response={201: PatientOut, **ERROR_RESPONSES},
+    response={
+        201: PatientOut,
+        409: PossibleDuplicateOut,
+        frozenset({400, 401, 403, 404, 422}): ErrorOut,
+    },
     summary="Register a patient",
+    description="Answers 409 with the possible duplicates (record number, names, date of "
+    "birth) when a patient with the same names and date of birth exists, unless "
+    "`confirm_not_duplicate` is true.",
     auth=allow(Action.PATIENT_CREATE, doing="register patients"),
 )
-def create_patient(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
+def create_patient(
+    request: HttpRequest, response: HttpResponse, payload: PatientIn
+) -> Status[Patient]:
     caller = api_caller(request)
+    _no_store(response)
     patient = patient_create(clinic=caller.clinic, actor=caller.user, **payload.model_dump())
     return Status(201, patient)
 
@@ -171,7 +230,8 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
     summary="Open a patient",
     auth=allow(Action.PATIENT_VIEW, doing="open patient records"),
 )
-def get_patient(request: HttpRequest, patient_id: int) -> Patient:
+def get_patient(request: HttpRequest, response: HttpResponse, patient_id: int) -> Patient:
+    _no_store(response)
     return _patient(request, patient_id, Action.PATIENT_VIEW)
 
 
@@ -181,8 +241,11 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
     summary="Correct a patient's details",
     auth=allow(Action.PATIENT_EDIT, doing="change patient details"),
 )
-def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
+def update_patient(
+    request: HttpRequest, response: HttpResponse, patient_id: int, payload: PatientPatch
+) -> Patient:
     caller = api_caller(request)
+    _no_store(response)
     patient = _patient(request, patient_id, Action.PATIENT_EDIT)
     return patient_update(
         patient=patient, actor=caller.user, **payload.model_dump(exclude_unset=True)
@@ -196,7 +259,10 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch)
     description="Hides the patient from everyday search; every record stays. Says why.",
     auth=allow(Action.PATIENT_ARCHIVE, doing="archive patients"),
 )
-def archive_patient(request: HttpRequest, patient_id: int, payload: ArchiveIn) -> Patient:
+def archive_patient(
+    request: HttpRequest, response: HttpResponse, patient_id: int, payload: ArchiveIn
+) -> Patient:
     caller = api_caller(request)
+    _no_store(response)
     patient = _patient(request, patient_id, Action.PATIENT_ARCHIVE)
     return patient_archive(patient=patient, actor=caller.user, reason=payload.reason)

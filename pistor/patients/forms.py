@@ -36,11 +36,21 @@ class PatientForm(_PatientModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, registering: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if registering:
+            # Shown only once the registry has found a possible match (see the view).
+            self.fields["confirm_not_duplicate"] = forms.BooleanField(
+                required=False,
+                label="This is a different person: register them anyway",
+                widget=forms.HiddenInput,
+            )
         fitz = self.fields["fitzpatrick_type"]
         if isinstance(fitz, forms.ChoiceField):
             fitz.choices = [("", "Not recorded"), *FitzpatrickType.choices]
+
+    def offer_duplicate_confirmation(self) -> None:
+        self.fields["confirm_not_duplicate"].widget = forms.CheckboxInput()
 
     def service_fields(self) -> dict[str, object]:
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
@@ -58,4 +68,4 @@ class ArchiveForm(forms.Form):
 class PatientSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search patients")
     archived = forms.BooleanField(required=False, label="Include archived patients")
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)

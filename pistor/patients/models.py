@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -182,6 +183,11 @@ class Patient(ClinicScopedModel):
     @property
     def age(self) -> int:
         return self.age_on(timezone.localdate())
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        """Skipped: the database enforces every constraint above on write, and Django's
+        check would send one more query per constraint first (issue 7 §5). The services
+        turn the database's refusal into a field message (refusal_from_integrity_error)."""
 
     def clean(self) -> None:
         if self.archived_at is not None and not self.archive_reason.strip():

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pistor.accounts.access import staff_required
@@ -18,10 +19,16 @@ from pistor.clinics.permissions import Action
 from pistor.core.errors import Conflict, ValidationFailed
 from pistor.core.forms import errors_beside_fields
 from pistor.core.htmx import htmx_partial
-from pistor.patients.access import patient_get_for_user, patient_list_for_user
+from pistor.patients.access import (
+    PATIENT_COUNT_LIMIT,
+    PATIENT_OFFSET_MAX,
+    patient_get_for_user,
+    patient_list_for_user,
+)
 from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from pistor.patients.models import Patient
 from pistor.patients.services import (
+    PossibleDuplicate,
     patient_archive,
     patient_create,
     patient_restore,
@@ -49,6 +56,7 @@ def _add_service_errors(form: BaseForm, exc: ValidationFailed) -> None:
 
 
 @staff_required(Action.PATIENT_VIEW)
+@never_cache
 def patient_list_view(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
     query, include_archived, page = "", False, 1
@@ -56,6 +64,8 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"] or ""
         include_archived = bool(form.cleaned_data["archived"])
         page = form.cleaned_data["page"] or 1
+    page = min(page, PATIENT_OFFSET_MAX // PAGE_SIZE + 1)
+    is_live_search = bool(request.headers.get("HX-Request"))
     patients, total = patient_list_for_user(
         request_or_user=request,
         clinic=_clinic(request),
@@ -63,19 +73,24 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
         include_archived=include_archived,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
+        where="search" if is_live_search else "page",
     )
     shown_to = (page - 1) * PAGE_SIZE + len(patients)
+    more = shown_to < total or (total > PATIENT_COUNT_LIMIT and len(patients) == PAGE_SIZE)
+    has_next = more and page * PAGE_SIZE <= PATIENT_OFFSET_MAX
     context = {
         "form": form,
         "query": query,
         "include_archived": include_archived,
         "patients": patients,
         "total": total,
+        "total_is_capped": total > PATIENT_COUNT_LIMIT,
+        "count_limit": PATIENT_COUNT_LIMIT,
         "page": page,
         "shown_from": (page - 1) * PAGE_SIZE + 1 if patients else 0,
         "shown_to": shown_to,
         "previous_page": page - 1 if page > 1 else None,
-        "next_page": page + 1 if shown_to < total else None,
+        "next_page": page + 1 if has_next else None,
     }
     template = htmx_partial(
         request, "patients/patient_list.html", "patients/partials/patient_results.html"
@@ -85,15 +100,26 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required(Action.PATIENT_CREATE)
 @require_http_methods(["GET", "POST"])
+@never_cache
 def patient_create_view(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
-    form = PatientForm(request.POST or None, instance=Patient(clinic=clinic))
+    form = PatientForm(request.POST or None, instance=Patient(clinic=clinic), registering=True)
+    context: dict[str, Any] = {"form": form}
     if request.method == "POST":
+        status = 422
         if form.is_valid():
             try:
                 patient = patient_create(
-                    clinic=clinic, actor=_actor(request), **form.service_fields()
+                    clinic=clinic,
+                    actor=_actor(request),
+                    confirm_not_duplicate=form.cleaned_data.get("confirm_not_duplicate", False),
+                    **form.service_fields(),
                 )
+            except PossibleDuplicate as exc:
+                # Ask, don't refuse: show who matches and let the person confirm.
+                context["duplicates"] = exc.candidates
+                form.offer_duplicate_confirmation()
+                status = 409
             except ValidationFailed as exc:
                 _add_service_errors(form, exc)
             else:
@@ -101,8 +127,8 @@ def patient_create_view(request: HttpRequest) -> HttpResponse:
                     request, f"{patient.full_name} registered as {patient.record_number}."
                 )
                 return redirect("patients:detail", pk=patient.pk)
-        return render(request, "patients/patient_form.html", {"form": form}, status=422)
-    return render(request, "patients/patient_form.html", {"form": form})
+        return render(request, "patients/patient_form.html", context, status=status)
+    return render(request, "patients/patient_form.html", context)
 
 
 def _detail(
@@ -116,6 +142,7 @@ def _detail(
 
 
 @staff_required(Action.PATIENT_VIEW)
+@never_cache
 def patient_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_get_for_user(
         request_or_user=request,
@@ -127,6 +154,7 @@ def patient_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(Action.PATIENT_EDIT)
 @require_http_methods(["GET", "POST"])
+@never_cache
 def patient_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_get_for_user(
         request_or_user=request,

@@ -27,7 +27,7 @@ from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog.types import Catalog, Needle
 from pistor.clinical.dosing import CocktailLine
 from pistor.clinical.findings import Finding
-from pistor.clinical.safety import AreaPlan, PatientFacts, TreatmentProposal
+from pistor.clinical.safety import AreaPlan, EarlierSession, PatientFacts, TreatmentProposal
 from pistor.clinical.units import Dimension, Quantity
 from pistor.clinics.permissions import Action
 from pistor.tools import services
@@ -37,6 +37,7 @@ from pistor.tools.limits import (
     MAX_AREAS,
     MAX_COCKTAIL_LINES,
     MAX_DONE_DATES,
+    MAX_EARLIER_SESSIONS,
     MAX_FACT_CODES,
     MAX_INJECTIONS,
     MAX_NEEDLE_GAUGE,
@@ -91,6 +92,40 @@ def _quantity_of(amount: AmountIn | None, field: str) -> Quantity | None:
     return None if amount is None else amount.quantity(field)
 
 
+class CocktailLineIn(InputSchema):
+    code: Code = Field(..., description="An ingredient or product code.")
+    volume: AmountIn | None = None
+    concentration: AmountIn | None = None
+    amount: AmountIn | None = Field(None, description="The mass, for an ingredient.")
+
+    def line(self, index: int, *, prefix: str = "cocktail") -> CocktailLine:
+        where = f"{prefix}[{index}]"
+        return CocktailLine(
+            code=self.code,
+            volume=_quantity_of(self.volume, f"{where}.volume"),
+            concentration=_quantity_of(self.concentration, f"{where}.concentration"),
+            amount=_quantity_of(self.amount, f"{where}.amount"),
+        )
+
+
+class EarlierSessionIn(InputSchema):
+    """A session the patient has already had, for label intervals and session counts."""
+
+    date: ClinicDate
+    protocol: Code | None = None
+    ingredients: list[CocktailLineIn] = Field(..., max_length=MAX_COCKTAIL_LINES)
+
+    def session(self, index: int) -> EarlierSession:
+        where = f"patient.earlier_sessions[{index}].ingredients"
+        return EarlierSession(
+            date=self.date,
+            ingredients=tuple(
+                line.line(i, prefix=where) for i, line in enumerate(self.ingredients)
+            ),
+            protocol=self.protocol,
+        )
+
+
 class PatientFactsIn(InputSchema):
     """The patient's facts as catalog codes; with ``patient_id`` the registry's win."""
 
@@ -114,6 +149,11 @@ class PatientFactsIn(InputSchema):
     fitzpatrick: StrictInt | None = Field(
         None, ge=1, le=6, description="Fitzpatrick skin type, 1 to 6."
     )
+    earlier_sessions: list[EarlierSessionIn] = Field(
+        default_factory=list,
+        max_length=MAX_EARLIER_SESSIONS,
+        description="Sessions already given: the screen checks label intervals and counts.",
+    )
 
     def facts(self) -> PatientFacts:
         """The core's ``PatientFacts``, built straight from the validated body."""
@@ -128,6 +168,9 @@ class PatientFactsIn(InputSchema):
             medications=frozenset(self.medications),
             allergens=frozenset(self.allergens),
             fitzpatrick=self.fitzpatrick,
+            earlier_sessions=tuple(
+                session.session(i) for i, session in enumerate(self.earlier_sessions)
+            ),
         )
 
 
@@ -161,22 +204,6 @@ class AreaIn(InputSchema):
             volume_per_injection=_quantity_of(
                 self.volume_per_injection, f"{where}.volume_per_injection"
             ),
-        )
-
-
-class CocktailLineIn(InputSchema):
-    code: Code = Field(..., description="An ingredient or product code.")
-    volume: AmountIn | None = None
-    concentration: AmountIn | None = None
-    amount: AmountIn | None = Field(None, description="The mass, for an ingredient.")
-
-    def line(self, index: int) -> CocktailLine:
-        where = f"cocktail[{index}]"
-        return CocktailLine(
-            code=self.code,
-            volume=_quantity_of(self.volume, f"{where}.volume"),
-            concentration=_quantity_of(self.concentration, f"{where}.concentration"),
-            amount=_quantity_of(self.amount, f"{where}.amount"),
         )
 
 

@@ -252,15 +252,20 @@ def fact_groups(catalog: Catalog) -> list[tuple[str, str, str, list[tuple[str, s
     )
     result = []
     for name, label, kind in groups:
+        # Conditions the core derives from the age (older_than) are never ticked.
         facts = sorted(
-            (f for f in catalog.facts.values() if f.kind is kind and f.code not in _ASKED_APART),
+            (
+                f
+                for f in catalog.facts.values()
+                if f.kind is kind and f.code not in _ASKED_APART and f.older_than is None
+            ),
             key=lambda f: f.name.lower(),
         )
         result.append(
             (
                 name,
                 label,
-                "Hold Ctrl (⌘ on a Mac) to choose several.",
+                "Tick all that apply.",
                 [(f.code, f.name) for f in facts],
             )
         )

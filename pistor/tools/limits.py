@@ -9,6 +9,7 @@ from decimal import Decimal
 MAX_AREAS = 12
 MAX_COCKTAIL_LINES = 12
 MAX_DONE_DATES = 100
+MAX_EARLIER_SESSIONS = 50
 MAX_FACT_CODES = 100
 #: No adult or child weighs more; larger figures are typing slips, not patients.
 MAX_WEIGHT_KG = Decimal(500)

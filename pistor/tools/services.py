@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.catalog.drawing import Timeline, timeline_layout
 from pistor.catalog.selectors import catalog_for_clinic, protocol_get
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from pistor.clinics.models import Clinic
     from pistor.patients.models import Patient
 
-SCREEN_EVENT = "clinical.screen_run"
+SCREEN_EVENT = AuditEventType.CLINICAL_SCREEN_RUN
 
 __all__ = [
     "MAX_AREAS",

@@ -20,6 +20,7 @@ from pistor.clinical.catalog.types import Catalog
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinics.permissions import Action
 from pistor.core.htmx import is_htmx
+from pistor.intake.selectors import tool_prefill
 from pistor.patients.access import patient_get_for_user
 from pistor.tools import forms, services
 
@@ -47,7 +48,7 @@ def _render(
 
 
 def _patient_context(
-    request: HttpRequest, catalog: Catalog, errors: forms.FormErrors
+    request: HttpRequest, catalog: Catalog, errors: forms.FormErrors, patient: Any = None
 ) -> dict[str, Any]:
     data = request.POST if request.method == "POST" else None
     chosen = {
@@ -57,14 +58,22 @@ def _patient_context(
     values = {
         name: (data.get(name, "") if data is not None else "") for name in forms.PATIENT_FIELDS
     }
+    # Opened from a patient: start from the record's facts (the latest complete intake).
+    record: Any = None
+    if data is None and patient is not None:
+        record = tool_prefill(patient=patient, now=timezone.now())
+        chosen = record["chosen"]
+        values["weight_kg"] = record["weight_kg"]
     return {
         "fact_groups": [
             (name, label, help_text, options, chosen[name], errors.fields.get(name, []))
             for name, label, help_text, options in forms.fact_groups(catalog)
         ],
         "patient_values": values,
-        "pregnant": data is not None and data.get("pregnant") == "on",
-        "breastfeeding": data is not None and data.get("breastfeeding") == "on",
+        "pregnant": (data is not None and data.get("pregnant") == "on")
+        or bool(record and record["pregnant"]),
+        "breastfeeding": (data is not None and data.get("breastfeeding") == "on")
+        or bool(record and record["breastfeeding"]),
         "sexes": forms.SEXES,
         "fitzpatrick_types": forms.FITZPATRICK,
         "patient_id": (
@@ -159,7 +168,7 @@ def screen(request: HttpRequest) -> HttpResponse:
             request_or_user=request, clinic=clinic, pk=request.GET["patient"]
         )
     context = {
-        **_patient_context(request, catalog, errors),
+        **_patient_context(request, catalog, errors, patient),
         "catalog": catalog,
         "errors": errors,
         "outcome": outcome,

@@ -252,10 +252,18 @@ def test_token_refuses_unknown_people_and_prefixes(practitioner, other_clinic, c
 # --- audit verify ------------------------------------------------------------------------
 
 
+@pytest.fixture
+def checkpoints(tmp_path, settings):
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+    return settings.AUDIT_CHECKPOINT_FILE
+
+
 @pytest.mark.django_db
 def test_audit_verify_ok_then_names_the_event_someone_rewrote(
-    practitioner, clinic, no_terminal, monkeypatch, capsys
+    practitioner, clinic, no_terminal, monkeypatch, capsys, checkpoints
 ):
+    from pistor.audit.tests.conftest import intruder
+
     monkeypatch.setenv("PISTOR_STAFF_PASSWORD", STRONG_PASSWORD)
     argv = ["createstaff", "--email", "gil@example.org", "--name", "Gil Scott"]
     argv += ["--clinic", clinic.slug, "--role", "reception"]
@@ -263,10 +271,18 @@ def test_audit_verify_ok_then_names_the_event_someone_rewrote(
     capsys.readouterr()
 
     assert main(["audit", "verify"]) == 0
-    assert capsys.readouterr().out.startswith("OK")
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1].startswith("OK")
+    assert "not sealed yet" in out
+
+    assert main(["audit", "seal"]) == 0
+    assert capsys.readouterr().out.startswith("Sealed ")
+    assert checkpoints.exists()
+    assert main(["audit", "verify"]) == 0
+    assert "0 not sealed yet" in capsys.readouterr().out
 
     event = AuditEvent.objects.get(event_type="staff.created")
-    with connection.cursor() as cursor:
+    with intruder(), connection.cursor() as cursor:
         table = AuditEvent._meta.db_table
         cursor.execute(
             f"UPDATE {table} SET subject_id = %s WHERE id = %s",  # noqa: S608
@@ -276,8 +292,18 @@ def test_audit_verify_ok_then_names_the_event_someone_rewrote(
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert f"event id {event.pk}" in out
-    assert "staff.created event" in out
+    assert "altered after it was sealed [staff.created]" in out
     assert "FAILED" in out
+
+
+@pytest.mark.django_db
+def test_worker_once_seals(clinic, capsys, checkpoints):
+    from pistor.audit.services import audit_record, audit_verify_report
+
+    audit_record(clinic=clinic, actor=None, event_type="system.started")
+    assert main(["worker", "--once"]) == 0
+    assert "sealing the audit trail" in capsys.readouterr().out
+    assert audit_verify_report().unsealed == 0
 
 
 # --- demo --------------------------------------------------------------------------------
@@ -294,6 +320,7 @@ def test_demo_without_serving_sets_up_and_prints_how_to_sign_in(
     monkeypatch.setenv("PISTOR_DATA_DIR", str(data_dir))
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "PISTOR_HTTPS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PISTOR_AUDIT_KEY", "")  # restored (unset) afterwards
     settings.STATIC_ROOT = data_dir / "static"
 
     assert main(["demo", "--no-serve"]) == 0
@@ -305,6 +332,10 @@ def test_demo_without_serving_sets_up_and_prints_how_to_sign_in(
     key = key_file.read_text().strip()
     assert len(key) >= 50
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    audit_key = (data_dir / "audit_key").read_text().strip()
+    assert len(audit_key) >= 50 and audit_key != key
+    assert os.environ["PISTOR_AUDIT_KEY"] == audit_key
+    assert stat.S_IMODE((data_dir / "audit_key").stat().st_mode) == 0o600
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     assert os.environ["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
     assert os.environ["PISTOR_HTTPS"] == "0"
@@ -367,11 +398,17 @@ def test_demo_serves_on_the_loopback_by_default(captured_exec, tmp_path, monkeyp
     monkeypatch.setenv("PISTOR_DATA_DIR", str(tmp_path / "var"))
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "PISTOR_HTTPS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PISTOR_AUDIT_KEY", "")
+    workers = []
+    monkeypatch.setattr("subprocess.Popen", lambda argv, **kw: workers.append(argv))
     settings.STATIC_ROOT = tmp_path / "var" / "static"
     with pytest.raises(Exec):
         main(["demo", "--port", "8123"])
     (argv,) = captured_exec
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
+    # The worker that seals the audit trail runs beside gunicorn, and ends with it.
+    (worker,) = workers
+    assert worker[1:] == ["-m", "pistor.cli", "worker", "--with-parent"]
 
 
 @pytest.mark.django_db

@@ -196,9 +196,9 @@ def test_journey_manager_sees_who_opened_a_record(
     page.goto(f"/patients/{patient.pk}/")
     page.get_by_role("link", name="Audit history").click()
     table = page.locator("#audit-table")
-    viewed = table.locator("tr", has_text="patient.viewed").filter(has_text=str(receptionist))
+    viewed = table.locator("tr", has_text="Record opened").filter(has_text=str(receptionist))
     expect(viewed.first).to_be_visible()
-    expect(table).to_contain_text("patient.created")
+    expect(table).to_contain_text("Patient registered")
     assert_page_was_clean(page)
 
 
@@ -221,4 +221,34 @@ def test_journey_nurse_plans_a_course_and_is_told_what_is_wrong(page, nurse):
     rows = page.locator("#planned-sessions tbody tr")
     expect(rows.first).to_be_visible()
     expect(page.locator("#plan-result")).to_contain_text("1 Mar 2027")
+    assert_page_was_clean(page)
+
+
+def test_journey_reception_is_asked_before_registering_a_possible_duplicate(
+    page, clinic, receptionist
+):
+    existing = patient_create(
+        clinic=clinic,
+        actor=None,
+        given_name="Siobhán",
+        family_name="O'Brien",
+        date_of_birth=dt.date(1979, 6, 14),
+    )
+    sign_in(page, receptionist)
+    page.goto("/patients/new/")
+    page.get_by_label("First name").fill("siobhan")
+    page.get_by_label("Last name").fill("OBrien")
+    page.fill("#id_date_of_birth", "1979-06-14")
+    page.get_by_role("button", name="Save patient").click()
+
+    # Asked, not refused: the match is named, with a way to its record.
+    warning = page.locator("#possible-duplicates")
+    expect(warning).to_contain_text(existing.record_number)
+    expect(warning.get_by_role("link", name="O'Brien, Siobhán")).to_be_visible()
+    assert Patient.objects.filter(clinic=clinic).count() == 1
+
+    page.get_by_label("This is a different person: register them anyway").check()
+    page.get_by_role("button", name="Save patient").click()
+    expect(page.locator("#patient-name")).to_contain_text("siobhan OBrien")
+    assert Patient.objects.filter(clinic=clinic).count() == 2
     assert_page_was_clean(page)

@@ -29,6 +29,8 @@ from pistor.clinical.catalog.types import (
     ChecklistItem,
     CocktailFamily,
     Component,
+    Contraindication,
+    ContraindicationClass,
     EvidenceLevel,
     Fact,
     FactKind,
@@ -37,6 +39,7 @@ from pistor.clinical.catalog.types import (
     IngredientClass,
     LabelLimits,
     Maintenance,
+    Narrowing,
     Needle,
     Phase,
     Product,
@@ -47,6 +50,7 @@ from pistor.clinical.catalog.types import (
     Severity,
     SideEffect,
     Source,
+    Stronger,
     Technique,
 )
 from pistor.clinical.errors import ClinicalDataError
@@ -410,18 +414,95 @@ def _source(value: object, where: _Where) -> Source:
 
 
 def _fact(value: object, where: _Where, refs: _Refs) -> Fact:
-    t = _table(value, where, ("name", "kind", "description", "sources"), ("implies",))
+    t = _table(
+        value,
+        where,
+        ("name", "kind", "description", "sources"),
+        ("implies", "contraindication", "narrowing", "older_than"),
+    )
     implies = _codes(t, "implies", where, known=refs.fact_codes, what="fact")
     if where.code in implies:
         raise where.fail("implies", "a fact cannot imply itself.")
+    kind = _enum(t, "kind", where, FactKind)
+    rule = t.get("contraindication")
+    narrowing = t.get("narrowing")
+    if kind is FactKind.ALLERGEN:
+        # An allergy blocks whatever carries the allergen; it has no class of its own.
+        if rule is not None or narrowing is not None:
+            raise where.fail("contraindication", "an allergen blocks through ingredients only.")
+    elif rule is not None and narrowing is not None:
+        raise where.fail("narrowing", "give a contraindication class or a narrowing, not both.")
+    elif rule is None and narrowing is None and not implies:
+        # A narrower fact may leave its class to the broader one it implies (coumarin).
+        raise where.fail(
+            "contraindication",
+            "a condition or medicine needs a contraindication class (REFERENCE §4) or a "
+            "narrowing to named ingredients.",
+        )
+    older_than = _opt_int(t, "older_than", where, minimum=1)
+    if older_than is not None and kind is not FactKind.CONDITION:
+        raise where.fail("older_than", "only a condition can be derived from the age.")
     return Fact(
         code=where.code,
         name=_str(t, "name", where),
-        kind=_enum(t, "kind", where, FactKind),
+        kind=kind,
         description=_str(t, "description", where),
         sources=_sources(t, where, refs),
         implies=implies,
+        contraindication=None
+        if rule is None
+        else _contraindication(rule, where.at("contraindication"), refs),
+        narrowing=None if narrowing is None else _narrowing(narrowing, where.at("narrowing"), refs),
+        older_than=older_than,
     )
+
+
+def _contraindication(value: object, where: _Where, refs: _Refs) -> Contraindication:
+    t = _table(
+        value, where, ("class", "message", "sources"), ("disputed", "elective_only", "stronger")
+    )
+    stronger = t.get("stronger")
+    return Contraindication(
+        klass=_enum(t, "class", where, ContraindicationClass),
+        message=_str(t, "message", where),
+        sources=_sources(t, where, refs),
+        disputed=_bool(t, "disputed", where, False),
+        elective_only=_bool(t, "elective_only", where, False),
+        stronger=None if stronger is None else _stronger(stronger, where.at("stronger"), refs),
+    )
+
+
+def _stronger(value: object, where: _Where, refs: _Refs) -> Stronger:
+    # Ingredient codes are checked once ingredients are read (_check_narrowings).
+    t = _table(value, where, ("sources",), ("tags", "ingredients"))
+    tags = _codes(t, "tags", where, known=INGREDIENT_TAGS, what="ingredient tag")
+    ingredients = _texts(t, "ingredients", where, non_empty=False)
+    if not tags and not ingredients:
+        raise where.fail("tags", "name the tags or the ingredients it is stronger for.")
+    return Stronger(tags=tags, ingredients=ingredients, sources=_sources(t, where, refs))
+
+
+def _narrowing(value: object, where: _Where, refs: _Refs) -> Narrowing:
+    # Ingredient codes are checked once ingredients are read (_check_narrowings).
+    t = _table(value, where, ("ingredients", "sources"))
+    return Narrowing(
+        ingredients=_texts(t, "ingredients", where, non_empty=True),
+        sources=_sources(t, where, refs),
+    )
+
+
+def _check_narrowings(facts: Mapping[str, Fact], ingredients: Mapping[str, Ingredient]) -> None:
+    for fact in facts.values():
+        named: list[tuple[str, tuple[str, ...]]] = []
+        if fact.narrowing is not None:
+            named.append(("narrowing", fact.narrowing.ingredients))
+        if fact.contraindication is not None and fact.contraindication.stronger is not None:
+            named.append(("contraindication.stronger", fact.contraindication.stronger.ingredients))
+        for path, codes in named:
+            where = _Where("facts.toml", fact.code).at(path).at("ingredients")
+            for index, code in enumerate(codes):
+                if code not in ingredients:
+                    raise where.item(index).fail(None, f"'{code}' is not a known ingredient.")
 
 
 def _caution(value: object, where: _Where, refs: _Refs) -> Caution:
@@ -541,9 +622,23 @@ def _product(value: object, where: _Where, refs: _Refs, *, require_sources: bool
         value,
         where,
         ("name", "manufacturer", "description", "composition", "form"),
-        ("sources", "unit_volume", "regulatory_status", "discontinued", "code"),
+        (
+            "sources",
+            "unit_volume",
+            "regulatory_status",
+            "discontinued",
+            "code",
+            "allergy_test_required",
+            "no_mixing_sources",
+        ),
     )
     _same_code(t, where)
+    # Exempting a product from test injections is a label fact, so it must say where from.
+    test_required = _bool(t, "allergy_test_required", where, True)
+    if not test_required and not t.get("sources"):
+        raise where.fail(
+            "allergy_test_required", "an exemption from the allergy test needs its sources."
+        )
     composition = _tables(
         t, "composition", where, lambda v, w: _component(v, w, refs), non_empty=True
     )
@@ -566,6 +661,10 @@ def _product(value: object, where: _Where, refs: _Refs, *, require_sources: bool
             t, "regulatory_status", where, REGULATORY_STATUSES, default="medicine"
         ),
         discontinued=_bool(t, "discontinued", where, False),
+        allergy_test_required=test_required,
+        no_mixing_sources=_codes(
+            t, "no_mixing_sources", where, known=refs.sources, what="source tag"
+        ),
     )
 
 
@@ -1030,6 +1129,7 @@ def parse_catalog(documents: Mapping[str, Mapping[str, object]]) -> Catalog:
     refs.facts = _entries(documents, "facts.toml", lambda v, w: _fact(v, w, refs))
     _check_implies(refs.facts)
     refs.ingredients = _entries(documents, "ingredients.toml", lambda v, w: _ingredient(v, w, refs))
+    _check_narrowings(refs.facts, refs.ingredients)
     refs.products = _entries(
         documents, "products.toml", lambda v, w: _product(v, w, refs, require_sources=True)
     )

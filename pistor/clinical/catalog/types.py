@@ -57,12 +57,80 @@ class Source:
     level: EvidenceLevel
 
 
+class ContraindicationClass(StrEnum):
+    """REFERENCE §4's class of a patient condition for mesotherapy as a whole."""
+
+    ABSOLUTE = "absolute"  # no injection of any kind (a block)
+    RELATIVE = "relative"  # any injection needs weighing (a warning)
+    DEFER = "defer"  # no injection until it has passed (a block)
+    NOTE = "note"  # not a contraindication, but worth recording beside the screen
+
+    @property
+    def severity(self) -> Severity:
+        return {
+            ContraindicationClass.ABSOLUTE: Severity.BLOCK,
+            ContraindicationClass.DEFER: Severity.BLOCK,
+            ContraindicationClass.RELATIVE: Severity.WARN,
+            ContraindicationClass.NOTE: Severity.INFO,
+        }[self]
+
+
+@dataclass(frozen=True)
+class Stronger:
+    """Where §4 makes a relative class absolute for some ingredients ("absolute for
+    beta-agonist / xanthine cocktails"): those carrying one of ``tags`` or named in
+    ``ingredients``. The ingredients' labels often say only "caution", so a clinic may soften
+    it (the fact's setting)."""
+
+    tags: tuple[str, ...]
+    ingredients: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Contraindication:
+    """How a patient fact weighs on any injection, whatever the cocktail (REFERENCE §4).
+
+    ``disputed`` marks a class §4 gives as "absolute/relative" or flags unverified: a clinic
+    may then choose another severity (``ScreeningSettings.caution_severity``, keyed by the
+    fact code); otherwise the class is a fixed rule. ``elective_only`` limits the class to
+    elective cosmetic care (pregnancy); for other indications it warns.
+    """
+
+    klass: ContraindicationClass
+    message: str
+    sources: tuple[str, ...]
+    disputed: bool = False
+    elective_only: bool = False
+    stronger: Stronger | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return self.klass.severity
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """A fact that matters only for named ingredients, with the sources that say so.
+
+    REFERENCE §4 narrows some relative contraindications (hyperthyroidism: aminophylline,
+    isoproterenol, thyroid hormones); those ingredients' own cautions carry the rule, and no
+    warning fires for injections without them.
+    """
+
+    ingredients: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Fact:
     """A patient fact screening understands: a condition, a medication class or an allergen.
 
     ``implies`` lets a narrower code carry a broader one: ``coumarin`` implies
-    ``anticoagulant``, ``peanut`` stays its own allergen.
+    ``anticoagulant``, ``peanut`` stays its own allergen. Every condition and medication
+    says how it weighs on injections: a ``contraindication`` for any injection, or a
+    ``narrowing`` to named ingredients. ``older_than`` makes a condition the screen derives
+    from the patient's age (aminophylline's "age > 55") rather than one recorded.
     """
 
     code: str
@@ -71,6 +139,9 @@ class Fact:
     description: str
     sources: tuple[str, ...]
     implies: tuple[str, ...] = ()
+    contraindication: Contraindication | None = None
+    narrowing: Narrowing | None = None
+    older_than: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +216,11 @@ class Product:
     unit_volume: Quantity | None = None
     regulatory_status: str = "medicine"  # "medicine", "device", "compounded", "autologous"
     discontinued: bool = False
+    # Test injections before first use; False only where the label exempts it (with sources).
+    allergy_test_required: bool = True
+    # The sources of a label that forbids mixing or diluting the product (Kybella);
+    # empty when the label allows it or does not say.
+    no_mixing_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

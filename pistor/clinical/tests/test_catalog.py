@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -104,11 +103,10 @@ def _entries_with_sources(catalog: Catalog) -> Iterator[tuple[str, tuple[str, ..
 # ----------------------------------------------------------------------------- loading
 
 
-def test_catalog_loads_quickly_and_is_cached(catalog: Catalog) -> None:
-    started = time.perf_counter()
+def test_catalog_reloads_equal_and_is_cached(catalog: Catalog) -> None:
+    # No time bound here: timing belongs in benchmarks (CONTRIBUTING), and on a shared
+    # two-core machine a loaded CPU made a one-second bound fail.
     fresh = load_catalog_from(DATA_DIR)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0  # a generous sanity bound; it normally takes a few milliseconds
     assert fresh == catalog
     assert load_catalog() is catalog
 
@@ -728,6 +726,46 @@ BROKEN = [
         "protocols.toml::prp-hair::indications[1]",
         id="protocol and indication disagree",
     ),
+    pytest.param(
+        _delete(["facts.toml", "diabetes", "contraindication"]),
+        "facts.toml::diabetes::contraindication",
+        id="condition without a REFERENCE §4 class",
+    ),
+    pytest.param(
+        _set(["facts.toml", "diabetes", "narrowing"], {"ingredients": ["x"], "sources": ["S43"]}),
+        "facts.toml::diabetes::narrowing",
+        id="both a class and a narrowing",
+    ),
+    pytest.param(
+        _set(["facts.toml", "gallstones", "narrowing", "ingredients"], ["artichoke", "kale"]),
+        "facts.toml::gallstones::narrowing.ingredients[1]",
+        id="narrowed to an unknown ingredient",
+    ),
+    pytest.param(
+        _set(["facts.toml", "gallstones", "narrowing", "sources"], []),
+        "facts.toml::gallstones::narrowing.sources",
+        id="narrowing without a source",
+    ),
+    pytest.param(
+        _set(["facts.toml", "diabetes", "contraindication", "class"], "sometimes"),
+        "facts.toml::diabetes::contraindication.class",
+        id="class that does not exist",
+    ),
+    pytest.param(
+        _set(["facts.toml", "soy", "contraindication"], {"class": "absolute"}),
+        "facts.toml::soy::contraindication",
+        id="allergen with a class of its own",
+    ),
+    pytest.param(
+        _set(["facts.toml", "insulin", "older_than"], 55),
+        "facts.toml::insulin::older_than",
+        id="medicine derived from the age",
+    ),
+    pytest.param(
+        _set(["products.toml", "kybella", "no_mixing_sources"], ["S999"]),
+        "products.toml::kybella::no_mixing_sources[0]",
+        id="no-mixing label without a known source",
+    ),
 ]
 
 
@@ -973,3 +1011,21 @@ def test_an_ingredient_with_two_cautions_on_one_fact_is_refused(documents: Docum
         parse_catalog(documents)
     assert error.value.field == f"cautions[{len(cautions) - 1}].fact"
     assert "already has a caution on this ingredient" in error.value.message
+
+
+# ----------------------------------------------------------------------------- allergy tests
+
+
+def test_every_product_needs_an_allergy_test_unless_its_data_says_otherwise(
+    documents: Documents,
+) -> None:
+    assert all(p.allergy_test_required for p in load_catalog().products.values())
+    documents["products.toml"]["restylane-vital"]["allergy_test_required"] = False
+    assert parse_catalog(documents).products["restylane-vital"].allergy_test_required is False
+
+
+def test_the_allergy_test_flag_is_a_boolean(documents: Documents) -> None:
+    documents["products.toml"]["restylane-vital"]["allergy_test_required"] = "no"
+    with pytest.raises(ClinicalDataError) as error:
+        parse_catalog(documents)
+    assert "allergy_test_required" in (error.value.field or "")

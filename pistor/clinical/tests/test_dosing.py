@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pistor.clinical.catalog.types import Severity
+from pistor.clinical.codes import FindingCode
 from pistor.clinical.dosing import (
     CocktailLine,
     cocktail_totals,
@@ -121,7 +122,7 @@ def test_lidocaine_over_the_plain_maximum_blocks() -> None:
     check = cumulative_lidocaine_check(
         [CocktailLine("lidocaine", amount=q(400, "mg"))], weight_kg=Decimal(60), catalog=CATALOG
     )
-    assert [f.code for f in check.findings] == ["lidocaine-over-maximum"]
+    assert [f.code for f in check.findings] == [FindingCode.LIDOCAINE_OVER_MAXIMUM]
     assert check.findings[0].severity is Severity.BLOCK
     assert "400 mg" in check.findings[0].message and "270 mg" in check.findings[0].message
 
@@ -148,7 +149,7 @@ def test_lidocaine_inside_a_premixed_product_counts() -> None:
         catalog=CATALOG,
     )
     assert check.total.value == 290
-    assert [f.code for f in check.findings] == ["lidocaine-over-maximum"]
+    assert [f.code for f in check.findings] == [FindingCode.LIDOCAINE_OVER_MAXIMUM]
 
 
 def test_unknown_weight_or_amount_asks_for_it() -> None:
@@ -156,8 +157,8 @@ def test_unknown_weight_or_amount_asks_for_it() -> None:
         [CocktailLine("lidocaine", volume=q(1, "mL"))], weight_kg=None, catalog=CATALOG
     )
     assert {f.code for f in check.findings} == {
-        "lidocaine-dose-unknown",
-        "lidocaine-weight-unknown",
+        FindingCode.LIDOCAINE_DOSE_UNKNOWN,
+        FindingCode.LIDOCAINE_WEIGHT_UNKNOWN,
     }
     assert all(f.severity is Severity.WARN for f in check.findings)
 
@@ -179,4 +180,4 @@ def test_case_redensity_lidocaine_counts_towards_the_maximum_with_the_real_catal
     )
     assert check.total.value == 409  # 3 mL × 3 mg/mL + 20 mL × 20 mg/mL
     assert not check.with_adrenaline
-    assert [f.code for f in check.findings] == ["lidocaine-over-maximum"]
+    assert [f.code for f in check.findings] == [FindingCode.LIDOCAINE_OVER_MAXIMUM]

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pistor.clinical.catalog.types import Severity
+from pistor.clinical.codes import FindingCode, GateReason, finding_code
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.findings import Finding
 from pistor.clinical.gates import (
@@ -26,8 +27,14 @@ TEST_READ_AT_24H = AllergyTestFacts(
 )
 BATCH = BatchFacts(PRODUCT, "LOT-1", date(2027, 12, 31), Decimal(3))
 CLEAR = Screening(())
-WARNING = Finding("bleeding-risk", Severity.WARN, "Patient takes aspirin; bruising is likely.")
-BLOCK = Finding("allergy:soy:phosphatidylcholine", Severity.BLOCK, "Patient is allergic to soya.")
+WARNING = Finding(
+    FindingCode.BLEEDING_RISK, Severity.WARN, "Patient takes aspirin; bruising is likely."
+)
+BLOCK = Finding(
+    finding_code(FindingCode.ALLERGY, "soy", "phosphatidylcholine"),
+    Severity.BLOCK,
+    "Patient is allergic to soya.",
+)
 
 
 def decide(**changes: object) -> tuple[bool, list[str]]:
@@ -56,10 +63,13 @@ def test_everything_in_order_allows_the_session() -> None:
 @pytest.mark.parametrize(
     ("consent", "code"),
     [
-        (None, "consent-missing"),
-        (replace(CONSENT, signed_at=None), "consent-unsigned"),
-        (replace(CONSENT, withdrawn=True), "consent-withdrawn"),
-        (replace(CONSENT, covers_plans=frozenset({"plan-2"})), "consent-not-covering-plan"),
+        (None, GateReason.CONSENT_MISSING),
+        (replace(CONSENT, signed_at=None), GateReason.CONSENT_UNSIGNED),
+        (replace(CONSENT, withdrawn=True), GateReason.CONSENT_WITHDRAWN),
+        (
+            replace(CONSENT, covers_plans=frozenset({"plan-2"})),
+            GateReason.CONSENT_NOT_COVERING_PLAN,
+        ),
     ],
 )
 def test_consent_must_be_signed_current_and_cover_the_plan(
@@ -72,7 +82,7 @@ def test_allergy_test_read_at_23_hours_blocks_and_at_24_hours_passes() -> None:
     placed = NOW - timedelta(hours=30)
     early = AllergyTestFacts(frozenset({PRODUCT}), placed, placed + timedelta(hours=23), "negative")
     allowed, codes = decide(allergy_tests=[early])
-    assert (allowed, codes) == (False, ["allergy-test-read-too-early"])
+    assert (allowed, codes) == (False, [GateReason.ALLERGY_TEST_READ_TOO_EARLY])
     on_time = replace(early, read_at=placed + timedelta(hours=24))
     assert decide(allergy_tests=[on_time]) == (True, [])
 
@@ -90,10 +100,16 @@ def test_a_clinic_can_lengthen_the_read_window_but_not_shorten_it() -> None:
 @pytest.mark.parametrize(
     ("tests", "code"),
     [
-        ([], "allergy-test-missing"),
-        ([replace(TEST_READ_AT_24H, result="positive")], "allergy-test-positive"),
-        ([replace(TEST_READ_AT_24H, read_at=None, result="pending")], "allergy-test-pending"),
-        ([replace(TEST_READ_AT_24H, products=frozenset({"kybella"}))], "allergy-test-missing"),
+        ([], GateReason.ALLERGY_TEST_MISSING),
+        ([replace(TEST_READ_AT_24H, result="positive")], GateReason.ALLERGY_TEST_POSITIVE),
+        (
+            [replace(TEST_READ_AT_24H, read_at=None, result="pending")],
+            GateReason.ALLERGY_TEST_PENDING,
+        ),
+        (
+            [replace(TEST_READ_AT_24H, products=frozenset({"kybella"}))],
+            GateReason.ALLERGY_TEST_MISSING,
+        ),
     ],
 )
 def test_each_product_needs_a_negative_allergy_test(
@@ -104,41 +120,46 @@ def test_each_product_needs_a_negative_allergy_test(
 
 def test_a_positive_test_wins_over_a_negative_one() -> None:
     positive = replace(TEST_READ_AT_24H, result="positive")
-    assert decide(allergy_tests=[TEST_READ_AT_24H, positive])[1] == ["allergy-test-positive"]
+    assert decide(allergy_tests=[TEST_READ_AT_24H, positive])[1] == [
+        GateReason.ALLERGY_TEST_POSITIVE
+    ]
 
 
 def test_expired_or_empty_batches_block() -> None:
     expired = replace(BATCH, expires_on=NOW.date() - timedelta(days=1))
-    assert decide(batches=[expired]) == (False, ["batch-expired"])
+    assert decide(batches=[expired]) == (False, [GateReason.BATCH_EXPIRED])
     assert decide(batches=[replace(BATCH, quantity_in_stock=Decimal(0))]) == (
         False,
-        ["batch-out-of-stock"],
+        [GateReason.BATCH_OUT_OF_STOCK],
     )
-    assert decide(batches=[]) == (False, ["batch-missing"])
+    assert decide(batches=[]) == (False, [GateReason.BATCH_MISSING])
     # A batch is usable through its expiry date.
     assert decide(batches=[replace(BATCH, expires_on=NOW.date())]) == (True, [])
 
 
 def test_a_warning_needs_an_override_naming_it_with_a_reason() -> None:
     screening = Screening((WARNING,))
-    assert decide(screening=screening) == (False, ["warning-not-acknowledged"])
+    assert decide(screening=screening) == (False, [GateReason.WARNING_NOT_ACKNOWLEDGED])
     override = OverrideFacts(
         frozenset({"bleeding-risk"}), "Discussed bruising; INR stable.", "Dr A"
     )
     assert decide(screening=screening, override=override) == (True, [])
     other = replace(override, finding_codes=frozenset({"pigmentation-risk"}))
-    assert decide(screening=screening, override=other) == (False, ["warning-not-acknowledged"])
+    assert decide(screening=screening, override=other) == (
+        False,
+        [GateReason.WARNING_NOT_ACKNOWLEDGED],
+    )
     blank = replace(override, reason="   ")
     assert decide(screening=screening, override=blank) == (
         False,
-        ["override-incomplete", "warning-not-acknowledged"],
+        [GateReason.OVERRIDE_INCOMPLETE, GateReason.WARNING_NOT_ACKNOWLEDGED],
     )
 
 
 def test_a_block_finding_can_never_be_overridden() -> None:
     override = OverrideFacts(frozenset({BLOCK.code}), "Patient insists.", "Dr A")
     allowed, codes = decide(screening=Screening((BLOCK,)), override=override)
-    assert (allowed, codes) == (False, ["screening-blocked"])
+    assert (allowed, codes) == (False, [GateReason.SCREENING_BLOCKED])
 
 
 def test_naive_datetimes_are_refused() -> None:
@@ -156,4 +177,4 @@ def test_read_window_is_measured_across_time_zones() -> None:
     placed = datetime(2027, 2, 27, 9, 0, tzinfo=UTC)
     read = datetime(2027, 2, 28, 9, 30, tzinfo=paris)  # 23.5 h later
     test = AllergyTestFacts(frozenset({PRODUCT}), placed, read, "negative")
-    assert decide(allergy_tests=[test])[1] == ["allergy-test-read-too-early"]
+    assert decide(allergy_tests=[test])[1] == [GateReason.ALLERGY_TEST_READ_TOO_EARLY]

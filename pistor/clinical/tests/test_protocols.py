@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pistor.clinical.catalog.types import Maintenance, Phase, Protocol, Severity
+from pistor.clinical.codes import FindingCode
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.protocols import (
     MAINTENANCE,
@@ -157,15 +158,19 @@ def test_inconsistent_protocol_data_names_the_phase() -> None:
 def test_a_session_too_soon_is_a_warning_measured_from_the_previous_session() -> None:
     done = [START, START + timedelta(days=7), START + timedelta(days=10)]
     findings = check_adherence(WEEKLY, done)
-    assert [(f.code, f.severity) for f in findings] == [("interval-too-short", Severity.WARN)]
+    assert [(f.code, f.severity) for f in findings] == [
+        (FindingCode.INTERVAL_TOO_SHORT, Severity.WARN)
+    ]
     assert "3 days" in findings[0].message
 
 
 def test_a_late_session_is_a_note_and_a_very_late_one_a_warning() -> None:
     late = check_adherence(WEEKLY, [START, START + timedelta(days=20)])
-    assert [(f.code, f.severity) for f in late] == [("interval-too-long", Severity.INFO)]
+    assert [(f.code, f.severity) for f in late] == [(FindingCode.INTERVAL_TOO_LONG, Severity.INFO)]
     very_late = check_adherence(WEEKLY, [START, START + timedelta(days=60)])
-    assert [(f.code, f.severity) for f in very_late] == [("interval-too-long", Severity.WARN)]
+    assert [(f.code, f.severity) for f in very_late] == [
+        (FindingCode.INTERVAL_TOO_LONG, Severity.WARN)
+    ]
 
 
 def test_on_time_sessions_have_no_findings_and_order_does_not_matter() -> None:
@@ -177,7 +182,7 @@ def test_on_time_sessions_have_no_findings_and_order_does_not_matter() -> None:
 def test_more_sessions_than_the_label_protocol_allows_is_flagged() -> None:
     done = [START + timedelta(days=30 * i) for i in range(7)]
     findings = check_adherence(DC_LABEL, done)
-    assert [f.code for f in findings] == ["too-many-sessions"]
+    assert [f.code for f in findings] == [FindingCode.TOO_MANY_SESSIONS]
 
 
 def test_replan_after_a_missed_session_starts_today_and_keeps_numbers() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pistor.clinical.catalog.types import Needle, Severity
+from pistor.clinical.codes import FindingCode, finding_code
 from pistor.clinical.errors import ClinicalDataError, UnitMismatchError
 from pistor.clinical.safety import (
     AreaPlan,
@@ -56,7 +57,7 @@ def test_soy_allergy_blocks_phosphatidylcholine_inside_a_product() -> None:
     )
     assert result.blocked
     (finding,) = result.blocks
-    assert finding.code == "allergy:soy:phosphatidylcholine"
+    assert finding.code == finding_code(FindingCode.ALLERGY, "soy", "phosphatidylcholine")
     assert finding.message.startswith(
         "Patient is allergic to soya; phosphatidylcholine (in Dermaheal LL)"
     )
@@ -70,7 +71,9 @@ def test_a_block_caution_names_the_fact_and_the_ingredient() -> None:
         patient, proposal(CocktailLine("kybella", volume=q(1, "mL"))), today=TODAY, catalog=CATALOG
     )
     finding = next(
-        f for f in result.findings if f.code == "caution:infection-at-site:deoxycholic-acid"
+        f
+        for f in result.findings
+        if f.code == finding_code(FindingCode.CAUTION, "infection-at-site", "deoxycholic-acid")
     )
     assert finding.severity is Severity.BLOCK
     assert (
@@ -83,7 +86,8 @@ def test_configurable_caution_severity_follows_clinic_settings() -> None:
     patient = replace(ADULT, conditions=frozenset({"epilepsy"}))
     plan = proposal(CocktailLine("l-carnitine"))
     assert (
-        "caution:epilepsy:l-carnitine" in screen(patient, plan, today=TODAY, catalog=CATALOG).codes
+        finding_code(FindingCode.CAUTION, "epilepsy", "l-carnitine")
+        in screen(patient, plan, today=TODAY, catalog=CATALOG).codes
     )
     strict = ScreeningSettings(caution_severity={"epilepsy": Severity.BLOCK})
     assert screen(patient, plan, today=TODAY, catalog=CATALOG, settings=strict).blocked
@@ -92,7 +96,10 @@ def test_configurable_caution_severity_follows_clinic_settings() -> None:
 def test_coumarin_implies_anticoagulant_and_warns_on_inr_and_bleeding() -> None:
     patient = replace(ADULT, medications=frozenset({"coumarin"}))
     result = screen(patient, proposal(CocktailLine("l-carnitine")), today=TODAY, catalog=CATALOG)
-    assert result.codes == ("bleeding-risk", "coumarin-inr:l-carnitine")
+    assert result.codes == (
+        FindingCode.BLEEDING_RISK,
+        finding_code(FindingCode.COUMARIN_INR, "l-carnitine"),
+    )
     assert not result.blocked
     inr = result.findings[1]
     assert (
@@ -103,15 +110,15 @@ def test_coumarin_implies_anticoagulant_and_warns_on_inr_and_bleeding() -> None:
 def test_bleeding_warning_is_stronger_with_deoxycholic_acid() -> None:
     patient = replace(ADULT, medications=frozenset({"fish-oil"}))
     codes = run(patient, proposal(CocktailLine("kybella", volume=q(1, "mL"))))
-    assert "bleeding-risk-strong" in codes and "bleeding-risk" not in codes
+    assert FindingCode.BLEEDING_RISK_STRONG in codes and FindingCode.BLEEDING_RISK not in codes
 
 
 def test_two_xanthines_or_theophylline_warn() -> None:
-    assert "duplicate-xanthines" in run(
+    assert FindingCode.DUPLICATE_XANTHINES in run(
         ADULT, proposal(CocktailLine("aminophylline"), CocktailLine("caffeine"))
     )
     patient = replace(ADULT, medications=frozenset({"theophylline"}))
-    assert "xanthine-theophylline:aminophylline" in run(
+    assert finding_code(FindingCode.XANTHINE_THEOPHYLLINE, "aminophylline") in run(
         patient, proposal(CocktailLine("aminophylline"))
     )
 
@@ -125,34 +132,39 @@ def test_beta_agonist_with_adrenaline_warns_of_arrhythmia() -> None:
         today=TODAY,
         catalog=CATALOG,
     )
-    finding = next(f for f in result.findings if f.code == "beta-agonist-adrenaline")
+    finding = next(f for f in result.findings if f.code == FindingCode.BETA_AGONIST_ADRENALINE)
     assert "arrhythmia" in finding.message
 
 
 def test_antidiabetic_with_l_carnitine_warns_of_hypoglycaemia() -> None:
     patient = replace(ADULT, medications=frozenset({"antidiabetic"}))
-    assert "hypoglycaemia:l-carnitine" in run(patient, proposal(CocktailLine("dermaheal-ll")))
+    assert finding_code(FindingCode.HYPOGLYCAEMIA, "l-carnitine") in run(
+        patient, proposal(CocktailLine("dermaheal-ll"))
+    )
 
 
 def test_withdrawn_ingredient_blocks() -> None:
     result = screen(ADULT, proposal(CocktailLine("buflomedil")), today=TODAY, catalog=CATALOG)
-    assert result.codes == ("regulatory:withdrawn-eu:buflomedil",)
+    assert result.codes == (finding_code(FindingCode.REGULATORY, "withdrawn-eu", "buflomedil"),)
     assert result.blocked and result.findings[0].message.startswith("Buflomedil:")
 
 
 def test_pregnancy_blocks_elective_care_and_lipolytic_drugs() -> None:
     patient = replace(ADULT, pregnant=True)
     codes = run(patient, proposal(CocktailLine("l-carnitine")))
-    assert {"pregnancy-elective", "pregnancy-lipolytic:l-carnitine"} <= set(codes)
+    assert {
+        "pregnancy-elective",
+        finding_code(FindingCode.PREGNANCY_LIPOLYTIC, "l-carnitine"),
+    } <= set(codes)
     pain = proposal(
         CocktailLine("lidocaine", amount=q(10, "mg")), indication="musculoskeletal-pain"
     )
-    assert run(patient, pain) == ["pregnancy"]
+    assert run(patient, pain) == [FindingCode.PREGNANCY]
 
 
 def test_under_18_blocks_cosmetic_care_but_not_pain_care() -> None:
     teen = replace(ADULT, birth_date=date(2010, 3, 2))
-    assert "under-18" in run(teen, proposal(CocktailLine("hyaluronic-acid")))
+    assert FindingCode.UNDER_18 in run(teen, proposal(CocktailLine("hyaluronic-acid")))
     pain = proposal(CocktailLine("hyaluronic-acid"), indication="musculoskeletal-pain")
     assert run(teen, pain) == []
     # Turns 18 on the treatment date.
@@ -161,14 +173,20 @@ def test_under_18_blocks_cosmetic_care_but_not_pain_care() -> None:
 
 
 def test_unknown_age_warns_for_cosmetic_care() -> None:
-    assert run(PatientFacts(), proposal(CocktailLine("hyaluronic-acid"))) == ["age-unknown"]
+    assert run(PatientFacts(), proposal(CocktailLine("hyaluronic-acid"))) == [
+        FindingCode.AGE_UNKNOWN
+    ]
 
 
 def test_dark_skin_gets_a_pigmentation_warning_stronger_with_deoxycholic_acid() -> None:
     patient = replace(ADULT, fitzpatrick=5)
-    assert run(patient, proposal(CocktailLine("hyaluronic-acid"))) == ["pigmentation-risk"]
+    assert run(patient, proposal(CocktailLine("hyaluronic-acid"))) == [
+        FindingCode.PIGMENTATION_RISK
+    ]
     codes = run(patient, proposal(CocktailLine("kybella", volume=q(1, "mL"))))
-    assert "pigmentation-risk-strong" in codes and "pigmentation-risk" not in codes
+    assert (
+        FindingCode.PIGMENTATION_RISK_STRONG in codes and FindingCode.PIGMENTATION_RISK not in codes
+    )
     lenient = ScreeningSettings(fitzpatrick_threshold=6)
     assert run(patient, proposal(CocktailLine("hyaluronic-acid")), settings=lenient) == []
 
@@ -176,7 +194,10 @@ def test_dark_skin_gets_a_pigmentation_warning_stronger_with_deoxycholic_acid() 
 def test_depth_outside_the_technique_and_needle_too_long_warn() -> None:
     deep = AreaPlan("Face", "papule", q(6, "mm"), Needle(30, q(13, "mm")))
     codes = run(ADULT, proposal(CocktailLine("hyaluronic-acid"), areas=(deep,)))
-    assert codes == ["depth-outside-technique:papule", "needle-too-long:papule"]
+    assert codes == [
+        finding_code(FindingCode.DEPTH_OUTSIDE_TECHNIQUE, "papule"),
+        finding_code(FindingCode.NEEDLE_TOO_LONG, "papule"),
+    ]
 
 
 def test_linear_retrograde_takes_a_13_mm_needle_flat() -> None:
@@ -187,7 +208,7 @@ def test_linear_retrograde_takes_a_13_mm_needle_flat() -> None:
 def test_depth_beyond_the_needle_is_flagged() -> None:
     area = AreaPlan("Abdomen", "point-by-point", q(6, "mm"), Needle(27, q(4, "mm")))
     assert run(ADULT, proposal(CocktailLine("hyaluronic-acid"), areas=(area,))) == [
-        "depth-exceeds-needle:point-by-point"
+        finding_code(FindingCode.DEPTH_EXCEEDS_NEEDLE, "point-by-point")
     ]
 
 
@@ -204,9 +225,9 @@ def test_deoxycholic_acid_label_limits_block() -> None:
     assert run(ADULT, kybella_plan("10")) == []
     codes = run(ADULT, kybella_plan("12", per_injection="0.3"))
     assert codes == [
-        "label-mass-per-session:deoxycholic-acid",
-        "label-volume-per-injection:deoxycholic-acid",
-        "label-volume-per-session:deoxycholic-acid",
+        finding_code(FindingCode.LABEL_MASS_PER_SESSION, "deoxycholic-acid"),
+        finding_code(FindingCode.LABEL_VOLUME_PER_INJECTION, "deoxycholic-acid"),
+        finding_code(FindingCode.LABEL_VOLUME_PER_SESSION, "deoxycholic-acid"),
     ]
 
 
@@ -221,9 +242,9 @@ def test_deoxycholic_acid_seventh_session_and_short_interval_block() -> None:
     )
     patient = replace(ADULT, earlier_sessions=earlier)
     codes = run(patient, kybella_plan("4", on=TODAY - timedelta(days=25)))
-    assert "label-max-sessions:deoxycholic-acid" in codes
-    assert "label-interval:deoxycholic-acid" in codes
-    assert "protocol-sessions-exceeded" in codes
+    assert finding_code(FindingCode.LABEL_MAX_SESSIONS, "deoxycholic-acid") in codes
+    assert finding_code(FindingCode.LABEL_INTERVAL, "deoxycholic-acid") in codes
+    assert FindingCode.PROTOCOL_SESSIONS_EXCEEDED in codes
 
 
 def test_protocol_interval_too_short_warns() -> None:
@@ -237,18 +258,18 @@ def test_protocol_interval_too_short_warns() -> None:
         today=TODAY,
         catalog=CATALOG,
     )
-    assert result.codes == ("interval-too-short",)
+    assert result.codes == (FindingCode.INTERVAL_TOO_SHORT,)
     assert result.findings[0].severity is Severity.WARN
 
 
 def test_lidocaine_over_maximum_blocks_and_unknown_weight_warns() -> None:
     light = replace(ADULT, weight_kg=Decimal(60))
     assert run(light, proposal(CocktailLine("lidocaine", amount=q(400, "mg")))) == [
-        "lidocaine-over-maximum"
+        FindingCode.LIDOCAINE_OVER_MAXIMUM
     ]
     unknown = replace(ADULT, weight_kg=None)
     assert run(unknown, proposal(CocktailLine("lidocaine", amount=q(100, "mg")))) == [
-        "lidocaine-weight-unknown"
+        FindingCode.LIDOCAINE_WEIGHT_UNKNOWN
     ]
 
 
@@ -293,8 +314,8 @@ def test_screen_ingredient_leaves_out_whole_treatment_findings() -> None:
     patient = replace(ADULT, pregnant=True, allergens=frozenset({"soy"}), fitzpatrick=6)
     result = screen_ingredient(patient, "phosphatidylcholine", today=TODAY, catalog=CATALOG)
     assert set(result.codes) == {
-        "allergy:soy:phosphatidylcholine",
-        "pregnancy-lipolytic:phosphatidylcholine",
+        finding_code(FindingCode.ALLERGY, "soy", "phosphatidylcholine"),
+        finding_code(FindingCode.PREGNANCY_LIPOLYTIC, "phosphatidylcholine"),
     }
 
 
@@ -410,8 +431,8 @@ def test_case_pregnancy_blocks_a_lipolytic_cocktail() -> None:
     )
     result = real(patient, plan)
     assert result.blocked
-    assert "pregnancy-lipolytic:phosphatidylcholine" in result.codes
-    assert "pregnancy-elective" in result.codes
+    assert finding_code(FindingCode.PREGNANCY_LIPOLYTIC, "phosphatidylcholine") in result.codes
+    assert FindingCode.PREGNANCY_ELECTIVE in result.codes
 
 
 def test_case_warfarin_and_l_carnitine_warn_about_the_inr() -> None:
@@ -425,7 +446,7 @@ def test_case_warfarin_and_l_carnitine_warn_about_the_inr() -> None:
     result = real(patient, plan)
     assert not result.blocked
     assert any("INR" in f.message and "carnitine" in f.message for f in result.warnings)
-    assert "bleeding-risk" in result.codes  # coumarin implies anticoagulant
+    assert FindingCode.BLEEDING_RISK in result.codes  # coumarin implies anticoagulant
 
 
 def test_case_papule_at_6_mm_is_flagged() -> None:
@@ -433,12 +454,14 @@ def test_case_papule_at_6_mm_is_flagged() -> None:
     plan = TreatmentProposal(
         "skin-rejuvenation", (face,), (CocktailLine("redensity-1", volume=q(3, "mL")),), REAL_TODAY
     )
-    assert "depth-outside-technique:papule" in real(REAL_ADULT, plan).codes
+    assert (
+        finding_code(FindingCode.DEPTH_OUTSIDE_TECHNIQUE, "papule") in real(REAL_ADULT, plan).codes
+    )
 
 
 def test_case_12_ml_of_deoxycholic_acid_in_one_session_is_blocked() -> None:
     result = real(REAL_ADULT, kybella("12"))
-    assert "label-volume-per-session:deoxycholic-acid" in result.codes
+    assert finding_code(FindingCode.LABEL_VOLUME_PER_SESSION, "deoxycholic-acid") in result.codes
     assert result.blocked
     assert not real(REAL_ADULT, kybella("10")).blocked
 
@@ -453,7 +476,7 @@ def test_case_a_seventh_deoxycholic_session_is_blocked() -> None:
         for i in range(6)
     )
     result = real(replace(REAL_ADULT, earlier_sessions=earlier), kybella("4"))
-    assert "label-max-sessions:deoxycholic-acid" in result.codes
+    assert finding_code(FindingCode.LABEL_MAX_SESSIONS, "deoxycholic-acid") in result.codes
     assert result.blocked
 
 
@@ -464,7 +487,7 @@ def test_case_deoxycholic_sessions_less_than_30_days_apart_are_blocked() -> None
         ),
     )
     result = real(replace(REAL_ADULT, earlier_sessions=earlier), kybella("4"))
-    assert "label-interval:deoxycholic-acid" in result.codes
+    assert finding_code(FindingCode.LABEL_INTERVAL, "deoxycholic-acid") in result.codes
 
 
 def test_case_lidocaine_400_mg_without_adrenaline_at_60_kg_is_blocked() -> None:
@@ -475,13 +498,16 @@ def test_case_lidocaine_400_mg_without_adrenaline_at_60_kg_is_blocked() -> None:
         REAL_TODAY,
     )
     result = real(REAL_ADULT, plan)
-    assert result.codes == ("lidocaine-over-maximum",)
+    assert result.codes == (FindingCode.LIDOCAINE_OVER_MAXIMUM,)
     assert "400 mg" in result.findings[0].message
 
 
 def test_case_withdrawn_buflomedil_is_blocked() -> None:
     plan = TreatmentProposal("cellulite", (PAPULE,), (CocktailLine("buflomedil"),), REAL_TODAY)
-    assert "regulatory:withdrawn-eu:buflomedil" in real(REAL_ADULT, plan).codes
+    assert (
+        finding_code(FindingCode.REGULATORY, "withdrawn-eu", "buflomedil")
+        in real(REAL_ADULT, plan).codes
+    )
 
 
 def test_case_kybella_on_label_has_no_off_label_note() -> None:

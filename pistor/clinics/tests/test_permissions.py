@@ -26,6 +26,17 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.CLINIC_SETTINGS_VIEW: (Y,           Y,     Y,         Y),
     Action.API_DOCS_VIEW:       (Y,            Y,     Y,         Y),
     Action.CLINICAL_TOOLS_USE:  (Y,            Y,     N,         Y),
+    Action.CONSENT_VIEW:        (Y,            Y,     N,         Y),
+    Action.CONSENT_MANAGE:      (Y,            Y,     N,         Y),
+    Action.CONSENT_COUNTERSIGN: (Y,            N,     N,         Y),
+    Action.PLAN_VIEW:           (Y,            Y,     N,         Y),
+    Action.PLAN_MANAGE:         (Y,            N,     N,         Y),
+    Action.PRICE_LIST_MANAGE:   (N,            N,     N,         Y),
+    Action.INTAKE_RECORD:       (Y,            Y,     Y,         Y),
+    Action.INTAKE_LINK_SEND:    (Y,            Y,     Y,         Y),
+    Action.CONSULTATION_RECORD: (Y,            Y,     N,         Y),
+    Action.SCREENING_OVERRIDE:  (Y,            N,     N,         N),
+    Action.ALLERGY_TEST_RECORD: (Y,            Y,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()

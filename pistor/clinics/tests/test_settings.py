@@ -170,7 +170,17 @@ def test_configurable_cautions_lists_each_disputed_fact_with_where_it_applies():
     rows = configurable_cautions(catalog)
     by_fact = {row.fact: row for row in rows}
     expected = {c.fact for i in catalog.ingredients.values() for c in i.cautions if c.configurable}
-    assert set(by_fact) == expected
+    # and REFERENCE §4's disputed classes, which hold for any injection
+    disputed = {
+        f.code
+        for f in catalog.facts.values()
+        if f.contraindication and (f.contraindication.disputed or f.contraindication.stronger)
+    }
+    assert {"bleeding-disorder", "active-cancer", "breastfeeding"} <= disputed
+    assert set(by_fact) == expected | disputed
+    bleeding = by_fact["bleeding-disorder"]
+    assert bleeding.uses[0].ingredient == "" and bleeding.uses[0].ingredient_name == "Any injection"
+    assert bleeding.default_severities[0] is Severity.BLOCK
     assert "porphyria" not in by_fact  # a label contraindication is never offered
     assert [r.name.lower() for r in rows] == sorted(r.name.lower() for r in rows)
 
@@ -185,3 +195,30 @@ def test_configurable_cautions_lists_each_disputed_fact_with_where_it_applies():
 
     renal = by_fact["severe-renal-impairment"]
     assert {u.ingredient for u in renal.uses} == {"phosphatidylcholine", "piroxicam"}
+
+
+def test_the_clinic_chooses_its_allergy_test_policy_and_may_only_add_products(clinic):
+    from pistor.audit.models import AuditEvent
+    from pistor.clinics.services import clinic_settings_update
+    from pistor.core.errors import ValidationFailed
+
+    clinic_settings_update(
+        clinic=clinic,
+        actor=None,
+        allergy_test_policy="new-ingredients",
+        allergy_test_also_required=["restylane-vital"],
+    )
+    clinic.refresh_from_db()
+    assert clinic.allergy_test_policy == "new-ingredients"
+    assert clinic.allergy_test_also_required == ["restylane-vital"]
+    event = AuditEvent.objects.filter(event_type="clinic.settings_updated").latest("id")
+    assert event.after == {
+        "allergy_test_policy": "new-ingredients",
+        "allergy_test_also_required": ["restylane-vital"],
+    }
+    for bad in ({"allergy_test_policy": "never"}, {"allergy_test_also_required": ["nope"]}):
+        with pytest.raises(ValidationFailed) as caught:
+            clinic_settings_update(clinic=clinic, actor=None, **bad)
+        assert set(caught.value.fields) == set(bad)
+    clinic.refresh_from_db()
+    assert clinic.allergy_test_policy == "new-ingredients"

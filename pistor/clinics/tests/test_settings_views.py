@@ -23,6 +23,7 @@ def _form(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "allergy_test_min_read_hours": "24",
         "fitzpatrick_pigmentation_threshold": "4",
+        "allergy_test_policy": "every-new-patient",
     }
     data.update({f"caution-{row.fact}": "" for row in configurable_cautions(load_catalog())})
     data.update(changes)
@@ -148,3 +149,11 @@ def test_the_home_page_links_managers_to_the_settings_and_nobody_else(
 def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client):
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/" in response["Location"]
+
+
+def test_the_manager_chooses_when_allergy_tests_are_needed(client, clinic, manager):
+    signed_in_client(client, manager)
+    response = client.post(URL, _form(allergy_test_policy="new-ingredients"))
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.allergy_test_policy == "new-ingredients"

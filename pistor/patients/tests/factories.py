@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import factory
 
@@ -32,13 +33,17 @@ class PatientFactory(factory.django.DjangoModelFactory[Patient]):
         return patient
 
 
+# Record numbers stay unique when one test calls build_patients more than once.
+_serial = itertools.count(1)
+
+
 def build_patients(clinic, count: int, **overrides) -> list[Patient]:
     """``count`` patients in one bulk insert, search column filled in."""
     rows = []
     for i in range(count):
         patient = Patient(
             clinic=clinic,
-            record_number=f"B-{i:06d}",
+            record_number=f"B-{next(_serial):07d}",
             given_name=f"Given{i}",
             family_name=f"Family{i:04d}",
             date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
@@ -48,4 +53,4 @@ def build_patients(clinic, count: int, **overrides) -> list[Patient]:
         )
         refresh_search_text(patient)
         rows.append(patient)
-    return Patient.objects.bulk_create(rows, batch_size=500)
+    return Patient.objects.bulk_create(rows, batch_size=1000)

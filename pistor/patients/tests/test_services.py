@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -19,7 +20,7 @@ from pistor.patients.tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
-VALID = {
+VALID: dict[str, Any] = {
     "given_name": "José",
     "family_name": "Martín",
     "date_of_birth": dt.date(1985, 3, 2),
@@ -34,7 +35,7 @@ def events(event_type: str) -> list[AuditEvent]:
 
 def test_create_gives_clinic_numbers_in_order_and_audits(clinic, other_clinic, practitioner):
     first = patient_create(clinic=clinic, actor=practitioner, **VALID)
-    second = patient_create(clinic=clinic, actor=practitioner, **VALID)
+    second = patient_create(clinic=clinic, actor=practitioner, confirm_not_duplicate=True, **VALID)
     elsewhere = patient_create(clinic=other_clinic, actor=None, **VALID)
 
     assert (first.record_number, second.record_number) == ("P-000001", "P-000002")
@@ -52,9 +53,9 @@ def test_create_fills_a_normalised_search_column(clinic, practitioner):
     patient = patient_create(clinic=clinic, actor=practitioner, **VALID, email="Jose@Example.org")
     assert "jose" in patient.search_text
     assert "martin" in patient.search_text
-    assert "p-000001" in patient.search_text
+    assert "p000001" in patient.search_text  # punctuation is dropped on both sides
     assert "4407700900123" in patient.search_text
-    assert "jose@example.org" in patient.search_text
+    assert "joseexampleorg" in patient.search_text
 
 
 def test_create_accepts_a_typed_date_string(clinic, practitioner):

@@ -8,6 +8,7 @@ import pytest
 
 from pistor.audit.models import AuditEvent
 from pistor.clinical.catalog import load_catalog
+from pistor.clinical.codes import FindingCode, finding_code
 from pistor.clinical.protocols import plan_course
 from pistor.patients.tests.factories import PatientFactory
 from pistor.tools.tests.helpers import Api, add_clinic_protocol
@@ -60,7 +61,7 @@ def test_screen_blocks_phosphatidylcholine_for_a_soy_allergy(api):
     body = response.json()
     assert body["verdict"] == "block" and body["blocked"] is True
     block = next(f for f in body["findings"] if f["severity"] == "block")
-    assert block["code"] == "allergy:soy:phosphatidylcholine"
+    assert block["code"] == finding_code(FindingCode.ALLERGY, "soy", "phosphatidylcholine")
     assert "soya" in block["message"]
     assert any(e["kind"] == "source" and e["url"] for e in block["evidence"])
 
@@ -92,7 +93,9 @@ def test_screen_warns_about_a_papule_at_6_mm(api):
         cocktail=[],
     )
     body = api.post("/screen", {"patient": {"age_years": 40}, "proposal": proposal}).json()
-    assert "depth-outside-technique:papule" in [f["code"] for f in body["findings"]]
+    assert finding_code(FindingCode.DEPTH_OUTSIDE_TECHNIQUE, "papule") in [
+        f["code"] for f in body["findings"]
+    ]
 
 
 @pytest.mark.parametrize(
@@ -218,7 +221,7 @@ def test_plan_checks_done_dates_and_replans(api):
             "done_dates": ["2026-01-05", "2026-01-07"],
         },
     ).json()
-    assert [f["code"] for f in body["adherence"]] == ["interval-too-short"]
+    assert [f["code"] for f in body["adherence"]] == [FindingCode.INTERVAL_TOO_SHORT]
     assert body["replanned"][0]["number"] == 3
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import signed_in_client
 from pistor.clinical.catalog import load_catalog
+from pistor.clinical.codes import FindingCode, finding_code
 from pistor.clinics.services import clinic_settings_update
 from pistor.core.errors import ValidationFailed
 from pistor.testing.factories import MembershipFactory, UserFactory
@@ -21,8 +22,8 @@ from pistor.tools.tests.helpers import Api, screen_form
 
 pytestmark = pytest.mark.django_db
 
-CONFIGURABLE = "caution:hypertension:yohimbine"
-LABEL = "caution:hypertension:aminophylline"
+CONFIGURABLE = finding_code(FindingCode.CAUTION, "hypertension", "yohimbine")
+LABEL = finding_code(FindingCode.CAUTION, "hypertension", "aminophylline")
 
 
 def _caution(ingredient: str, fact: str) -> Any:
@@ -134,19 +135,26 @@ def test_a_label_only_caution_cannot_be_overridden(clinic, manager):
 
 
 def test_suggestions_exclude_what_the_clinic_made_a_block(client, clinic, manager, practitioner):
+    # Thyroid hormones' hyperthyroidism caution is configurable, aminophylline's a label one.
+    assert _caution("thyroid-hormones", "hyperthyroidism").configurable
+    assert not _caution("aminophylline", "hyperthyroidism").configurable
     api = Api(client, practitioner, clinic)
-    body = {"indication": "cellulite", "patient": {"breastfeeding": True}}
+    body = {
+        "indication": "cellulite",
+        "patient": {"age_years": 40, "conditions": ["hyperthyroidism"]},
+    }
 
-    def aminophylline() -> dict[str, Any]:
+    def excluded(code: str) -> bool:
         response = api.post("/cocktail-suggestions", body)
         assert response.status_code == 200, response.content
-        return next(s for s in response.json()["suggestions"] if s["code"] == "aminophylline")
+        return next(s for s in response.json()["suggestions"] if s["code"] == code)["excluded"]
 
-    assert aminophylline()["excluded"] is False
+    assert excluded("thyroid-hormones") is False
     clinic_settings_update(
-        clinic=clinic, actor=manager, caution_severity_overrides={"breastfeeding": "block"}
+        clinic=clinic, actor=manager, caution_severity_overrides={"hyperthyroidism": "block"}
     )
-    assert aminophylline()["excluded"] is True
+    assert excluded("thyroid-hormones") is True
+    assert excluded("aminophylline") is False
 
 
 def test_the_pigmentation_threshold_is_the_clinics(client, clinic, manager, practitioner):
@@ -169,3 +177,34 @@ def test_the_pigmentation_threshold_is_the_clinics(client, clinic, manager, prac
     assert not any(code.startswith("pigmentation") for code in codes())
     clinic_settings_update(clinic=clinic, actor=manager, fitzpatrick_pigmentation_threshold=3)
     assert any(code.startswith("pigmentation") for code in codes())
+
+
+def test_a_clinic_may_soften_a_disputed_class_for_any_injection(
+    client, clinic, manager, practitioner
+):
+    """REFERENCE §4 gives bleeding disorders as "absolute/relative": blocked by default,
+    a clinic may make it a warning; infection at the site is absolute and never offered."""
+    api = Api(client, practitioner, clinic)
+    body = {
+        "patient": {"age_years": 40, "conditions": ["bleeding-disorder"]},
+        "proposal": {
+            "indication": "skin-rejuvenation",
+            "areas": [{"technique": "nappage", "depth": {"value": 2, "unit": "mm"}}],
+            "cocktail": [{"code": "vitamins"}],
+        },
+    }
+
+    def blocked() -> bool:
+        response = api.post("/screen", body)
+        assert response.status_code == 200, response.content
+        return response.json()["blocked"]
+
+    assert blocked() is True
+    clinic_settings_update(
+        clinic=clinic, actor=manager, caution_severity_overrides={"bleeding-disorder": "warn"}
+    )
+    assert blocked() is False
+    with pytest.raises(ValidationFailed):
+        clinic_settings_update(
+            clinic=clinic, actor=manager, caution_severity_overrides={"infection-at-site": "warn"}
+        )

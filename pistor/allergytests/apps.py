@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AllergyTestsConfig(AppConfig):
+    name = "pistor.allergytests"
+    label = "allergytests"
