@@ -27,13 +27,13 @@ API_ROOT = "/api/v1"
 World = dict[str, Any]
 
 
-def _patient(clinic: Any, actor: Any) -> Any:
+def _patient(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.patients.tests.factories import PatientFactory
 
     return PatientFactory(clinic=clinic, family_name=f"Walkerson{clinic.pk}")
 
 
-def _audit_event(clinic: Any, actor: Any) -> Any:
+def _audit_event(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.audit.services import audit_record
 
     return audit_record(
@@ -41,30 +41,122 @@ def _audit_event(clinic: Any, actor: Any) -> Any:
     )
 
 
-def _protocol(clinic: Any, actor: Any) -> Any:
+def _protocol(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.catalog.tests.factories import clinic_protocol_add
 
     return clinic_protocol_add(clinic, actor, code=f"{clinic.slug}-course")
 
 
-def _product(clinic: Any, actor: Any) -> Any:
+def _product(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.catalog.tests.factories import clinic_product_add
 
     return clinic_product_add(clinic, actor, code=f"{clinic.slug}-mix")
 
 
-# name -> builder(clinic, manager): one object of each clinic-owned type, per clinic.
-# A new app adds its objects here.
-WORLD: dict[str, Callable[[Any, Any], Any]] = {
+def _intake(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.testing.pathway import make_intake
+
+    return make_intake(world["patient"], version=1)
+
+
+def _intake_link_token(clinic: Any, actor: Any, world: World) -> str:
+    from django.utils import timezone
+
+    from pistor.intake.services import intake_link_create
+
+    _link, token = intake_link_create(
+        clinic=clinic, patient=world["patient"], actor=actor, now=timezone.now()
+    )
+    return token
+
+
+def _consultation(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.testing.pathway import make_consultation
+
+    return make_consultation(world["patient"], actor)
+
+
+def _allergy_test(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.testing.pathway import make_test
+
+    return make_test(world["patient"], actor)
+
+
+def _consent(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.consents.tests.factories import draft_consent
+
+    return draft_consent(clinic=clinic, patient=world["patient"], by=actor)
+
+
+def _consent_link_token(clinic: Any, actor: Any, world: World) -> str:
+    from pistor.consents.services import consent_link_create
+
+    _link, token = consent_link_create(consent=world["consent"], by=actor)
+    return token
+
+
+def _plan(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.plans.tests.factories import rejuvenation_plan
+
+    return rejuvenation_plan(clinic=clinic, patient=world["patient"], by=actor)
+
+
+def _price(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.plans.services import price_item_set
+
+    return price_item_set(
+        clinic=clinic, by=actor, kind="product", product_code="nctf-135ha", amount="40.00"
+    )
+
+
+def _staff_member(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.clinics.models import Role
+    from pistor.testing.factories import MembershipFactory, UserFactory
+
+    return MembershipFactory(user=UserFactory(), clinic=clinic, role=Role.NURSE)
+
+
+def _invitation(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.accounts.services import staff_invite
+
+    sent = staff_invite(
+        clinic=clinic,
+        email=f"invited-{clinic.pk}@example.org",
+        full_name="Ines Invited",
+        role="nurse",
+        actor=actor,
+        build_url=lambda path: f"http://testserver{path}",
+    )
+    # The secret is only in the emailed link: its last segment.
+    return {"invitation": sent.invitation, "secret": sent.link.rstrip("/").rsplit("/", 1)[-1]}
+
+
+# name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
+# clinic, built in this order (later builders may use earlier objects). A new app adds its
+# objects here.
+WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "patient": _patient,
     "audit_event": _audit_event,
     "protocol": _protocol,
     "product": _product,
+    "intake": _intake,
+    "intake_link_token": _intake_link_token,
+    "consultation": _consultation,
+    "allergy_test": _allergy_test,
+    "consent": _consent,
+    "consent_link_token": _consent_link_token,
+    "plan": _plan,
+    "price": _price,
+    "staff_member": _staff_member,
+    "invitation": _invitation,
 }
 
 
 def world_build(clinic: Any, actor: Any) -> World:
-    return {name: build(clinic, actor) for name, build in WORLD.items()}
+    world: World = {}
+    for name, build in WORLD.items():
+        world[name] = build(clinic, actor, world)
+    return world
 
 
 @dataclass(frozen=True)
@@ -94,6 +186,30 @@ def _builtin(field: str, kind: str) -> RouteObject:
     return RouteObject(first, owned=False)
 
 
+def _pair(names: dict[str, tuple[str, str]], body: dict[str, Any] | None = None) -> RouteObject:
+    """Several address parts, each ``field: (world name, attribute)``."""
+    return RouteObject(
+        lambda w: {field: getattr(w[name], attr) for field, (name, attr) in names.items()},
+        body=body,
+    )
+
+
+def _of_patient(field: str, name: str, attr: str = "pk", **kw: Any) -> RouteObject:
+    """A patient's sub-record: the patient's id in ``patient_id`` and the record's in ``field``."""
+    return _pair({"patient_id": (name, "patient_id"), field: (name, attr)}, **kw)
+
+
+def _token(field: str, name: str) -> RouteObject:
+    # A patient's single-use link: public, so it answers everyone the same way.
+    return RouteObject(lambda w: {field: w[name]}, owned=False)
+
+
+_SIGNATURE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
 # Keyed by "namespace:name" for pages and by the path template for API operations.
 ROUTE_OBJECTS: dict[str, RouteObject] = {
     "patients:detail": _owned("pk", "pk", "patient"),
@@ -111,6 +227,51 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     "catalog:product_retire": _owned("code", "code", "product"),
     "catalog:technique_detail": _builtin("code", "techniques"),
     "catalog:scale_detail": _builtin("code", "scales"),
+    # Intake, consultations, allergy tests (pages)
+    "intake:history": _owned("patient_id", "pk", "patient"),
+    "intake:record": _owned("patient_id", "pk", "patient"),
+    "intake:link_create": _owned("patient_id", "pk", "patient"),
+    "intake:version": _of_patient("version", "intake", "version"),
+    "intake:fill": _token("token", "intake_link_token"),
+    "consultations:list": _owned("patient_id", "pk", "patient"),
+    "consultations:record": _owned("patient_id", "pk", "patient"),
+    "consultations:detail": _of_patient("pk", "consultation"),
+    "consultations:override": _of_patient("pk", "consultation"),
+    "allergytests:list": _owned("patient_id", "pk", "patient"),
+    "allergytests:place": _owned("patient_id", "pk", "patient"),
+    "allergytests:read": _of_patient("pk", "allergy_test"),
+    # Consents and plans (pages)
+    "consents:list": _owned("patient_pk", "pk", "patient"),
+    "consents:create": _owned("patient_pk", "pk", "patient"),
+    "consents:detail": _owned("pk", "pk", "consent"),
+    "consents:sign": _owned("pk", "pk", "consent"),
+    "consents:countersign": _owned("pk", "pk", "consent"),
+    "consents:link": _owned("pk", "pk", "consent"),
+    "consents:withdraw": _owned("pk", "pk", "consent"),
+    "consents:addendum": _owned("pk", "pk", "consent"),
+    "consents:pdf": _owned("pk", "pk", "consent"),
+    "consents:public_sign": _token("token", "consent_link_token"),
+    "plans:list": _owned("patient_pk", "pk", "patient"),
+    "plans:create": _owned("patient_pk", "pk", "patient"),
+    "plans:detail": _owned("pk", "pk", "plan"),
+    "plans:session": RouteObject(lambda w: {"pk": w["plan"].pk, "number": 1}),
+    "plans:consent": _owned("pk", "pk", "plan"),
+    "plans:quote_pdf": _owned("pk", "pk", "plan"),
+    "plans:price_delete": _owned("pk", "pk", "price"),
+    # Staff administration and the accounts' emailed links (pages)
+    "staff:role": _owned("membership_id", "pk", "staff_member"),
+    "staff:deactivate": _owned("membership_id", "pk", "staff_member"),
+    "staff:reset_authenticator": _owned("membership_id", "pk", "staff_member"),
+    "staff:unlock": _owned("membership_id", "pk", "staff_member"),
+    "staff:invitation_withdraw": RouteObject(
+        lambda w: {"invitation_id": w["invitation"]["invitation"].pk}
+    ),
+    "accounts:invitation": RouteObject(
+        lambda w: {"secret": w["invitation"]["secret"]}, owned=False
+    ),
+    "accounts:password_reset_confirm": RouteObject(
+        lambda w: {"uidb64": "MQ", "token": "set-password"}, owned=False
+    ),
     f"{API_ROOT}/patients/{{patient_id}}": _owned("patient_id", "pk", "patient"),
     f"{API_ROOT}/patients/{{patient_id}}/archive": _owned(
         "patient_id", "pk", "patient", body={"reason": "Moved away."}
@@ -121,6 +282,83 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     f"{API_ROOT}/catalog/products/{{code}}": _owned("code", "code", "product"),
     f"{API_ROOT}/catalog/techniques/{{code}}": _builtin("code", "techniques"),
     f"{API_ROOT}/catalog/scales/{{code}}": _builtin("code", "scales"),
+    # Intake, consultations, allergy tests (API)
+    f"{API_ROOT}/patients/{{patient_id}}/facts": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/patients/{{patient_id}}/intake": _owned(
+        "patient_id", "pk", "patient", body={"complete": False}
+    ),
+    f"{API_ROOT}/patients/{{patient_id}}/intake/{{version}}": _of_patient(
+        "version", "intake", "version"
+    ),
+    f"{API_ROOT}/patients/{{patient_id}}/intake-links": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/patients/{{patient_id}}/consultations": _owned(
+        "patient_id",
+        "pk",
+        "patient",
+        body={"indications": ["localised-fat"], "areas": ["abdomen"], "checklist": {}},
+    ),
+    f"{API_ROOT}/patients/{{patient_id}}/consultations/{{consultation_id}}": _of_patient(
+        "consultation_id", "consultation"
+    ),
+    f"{API_ROOT}/patients/{{patient_id}}/consultations/{{consultation_id}}/overrides": (
+        _of_patient(
+            "consultation_id",
+            "consultation",
+            body={"finding_codes": ["pregnancy"], "reason": "Walked by the route test."},
+        )
+    ),
+    f"{API_ROOT}/patients/{{patient_id}}/allergy-tests": _owned(
+        "patient_id",
+        "pk",
+        "patient",
+        body={"sites": "left forearm", "products": ["dermaheal-ll"]},
+    ),
+    f"{API_ROOT}/patients/{{patient_id}}/allergy-tests/{{test_id}}/reading": _of_patient(
+        "test_id", "allergy_test", body={"result": "negative"}
+    ),
+    # Consents and plans (API)
+    f"{API_ROOT}/consents/patient/{{patient_id}}": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/consents/{{consent_id}}": _owned("consent_id", "pk", "consent"),
+    f"{API_ROOT}/consents/{{consent_id}}/pdf": _owned("consent_id", "pk", "consent"),
+    f"{API_ROOT}/consents/{{consent_id}}/sign": _owned(
+        "consent_id",
+        "pk",
+        "consent",
+        body={"signed_name": "Pat Walkerson", "signature": _SIGNATURE},
+    ),
+    f"{API_ROOT}/consents/{{consent_id}}/countersign": _owned(
+        "consent_id", "pk", "consent", body={"signature": _SIGNATURE}
+    ),
+    f"{API_ROOT}/consents/{{consent_id}}/withdraw": _owned(
+        "consent_id", "pk", "consent", body={"reason": "Changed their mind."}
+    ),
+    f"{API_ROOT}/plans/patient/{{patient_id}}": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/plans/{{plan_id}}": _owned("plan_id", "pk", "plan"),
+    f"{API_ROOT}/plans/{{plan_id}}/gate": _owned("plan_id", "pk", "plan"),
+    f"{API_ROOT}/plans/{{plan_id}}/quote": _owned("plan_id", "pk", "plan"),
+    f"{API_ROOT}/plans/{{plan_id}}/quote.pdf": _owned("plan_id", "pk", "plan"),
+    f"{API_ROOT}/plans/{{plan_id}}/sessions/{{number}}": RouteObject(
+        lambda w: {"plan_id": w["plan"].pk, "number": 1},
+        body={
+            "planned_on": "2026-12-07",
+            "areas": ["face"],
+            "technique_code": "nappage",
+            "product_codes": ["nctf-135ha"],
+        },
+    ),
+    f"{API_ROOT}/plans/prices/{{price_id}}": _owned("price_id", "pk", "price"),
+    # Staff administration (API)
+    f"{API_ROOT}/staff/{{membership_id}}": _owned(
+        "membership_id", "pk", "staff_member", body={"role": "nurse"}
+    ),
+    f"{API_ROOT}/staff/{{membership_id}}/deactivate": _owned("membership_id", "pk", "staff_member"),
+    f"{API_ROOT}/staff/{{membership_id}}/reset-authenticator": _owned(
+        "membership_id", "pk", "staff_member"
+    ),
+    f"{API_ROOT}/staff/{{membership_id}}/unlock": _owned("membership_id", "pk", "staff_member"),
+    f"{API_ROOT}/staff/invitations/{{invitation_id}}/withdraw": RouteObject(
+        lambda w: {"invitation_id": w["invitation"]["invitation"].pk}
+    ),
 }
 
 # --------------------------------------------------------------------------------------

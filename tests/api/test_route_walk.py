@@ -131,12 +131,13 @@ def walk(site: Site, urlconf: str | None = None, api: Any = None) -> list[str]:
                 expected = "any"
             elif caller.user is None:
                 expected = "signed out"
+            elif route.need_clinic and not _allowed(route.action, caller.role):
+                # The role is checked first, as in the API: a 403 says nothing of the object.
+                expected = "denied"
             elif caller.other_clinic and owned:
                 expected = "not found"
-            elif not route.need_clinic or _allowed(route.action, caller.role):
-                expected = "allowed"
             else:
-                expected = "denied"
+                expected = "allowed"
             what = f"page {route.key} as {caller.label}"
             problem = _judge(
                 what, _page_response(route, caller, url), expected, api=False, secret=secret
