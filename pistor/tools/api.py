@@ -259,7 +259,7 @@ class EvidenceOut(Schema):
     kind: str = Field(..., description="source, patient, protocol or other.")
 
 
-class FindingOut(Schema):
+class ScreenFindingOut(Schema):
     code: str
     severity: str = Field(..., description="block, warn or info.")
     message: str
@@ -269,12 +269,12 @@ class FindingOut(Schema):
 class ScreenOut(Schema):
     verdict: str = Field(..., description="block, warn, info (notes only) or none.")
     blocked: bool
-    findings: list[FindingOut]
+    findings: list[ScreenFindingOut]
     catalog_version: str
     patient_id: int | None
 
 
-class PlanIn(InputSchema):
+class CoursePlanIn(InputSchema):
     protocol: Code = Field(..., description="A built-in or clinic protocol.")
     first_session: ClinicDate
     sessions: StrictInt | None = Field(
@@ -288,11 +288,11 @@ class ProtocolRefOut(Schema):
     name: str
 
 
-class PlanOut(Schema):
+class CoursePlanOut(Schema):
     protocol: ProtocolRefOut
     first_session: dt.date
     planned: list[PlannedSessionOut]
-    adherence: list[FindingOut]
+    adherence: list[ScreenFindingOut]
     replanned: list[PlannedSessionOut] = Field(
         ..., description="The sessions still to come, from today; empty if none was done."
     )
@@ -383,8 +383,10 @@ def _findings(findings: tuple[Finding, ...] | list[Finding], catalog: Catalog) -
 # --------------------------------------------------------------------------------------
 
 
-@router.post("/plan", response={200: PlanOut, **ERROR_RESPONSES}, summary="Plan a course", auth=USE)
-def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
+@router.post(
+    "/plan", response={200: CoursePlanOut, **ERROR_RESPONSES}, summary="Plan a course", auth=USE
+)
+def plan(request: HttpRequest, payload: CoursePlanIn) -> dict[str, Any]:
     """A protocol's dated course; with ``done_dates``, adherence and the rest replanned."""
     caller = _use(request)
     result = services.course_plan(
