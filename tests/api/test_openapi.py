@@ -229,9 +229,8 @@ MALFORMED = ["[]", '"text"', "{}", '{"unknown_field": 1}']
 @pytest.mark.django_db
 @pytest.mark.parametrize("op", WRITES, ids=lambda op: f"{op.method} {op.path}")
 def test_every_write_answers_422_in_one_shape(client, clinic, op):
-    from pistor.testing.factories import MembershipFactory, UserFactory
-
     from pistor.clinics.permissions import can
+    from pistor.testing.factories import MembershipFactory, UserFactory
 
     manager = UserFactory()
     MembershipFactory(user=manager, clinic=clinic, role=Role.MANAGER)
