@@ -34,10 +34,15 @@ def _patient(clinic: Any, actor: Any, world: World) -> Any:
 
 
 def _audit_event(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.audit.events import AuditEventType
     from pistor.audit.services import audit_record
 
     return audit_record(
-        clinic=clinic, actor=actor, event_type="walk.event", subject_type="walk", subject_id=1
+        clinic=clinic,
+        actor=actor,
+        event_type=AuditEventType.CLINIC_SETTINGS_UPDATED,
+        subject_type="clinic",
+        subject_id=clinic.pk,
     )
 
 
