@@ -14,10 +14,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.units import Quantity
 from pistor.clinics.permissions import Action
@@ -32,16 +31,12 @@ _MAX_ID = 2**63 - 1
 NO_STORE = "no-store"
 
 
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class QuantityIn(_In):
+class StockQuantityIn(InputSchema):
     value: Decimal = Field(..., gt=0, max_digits=12, decimal_places=3, examples=["0.5"])
     unit: CleanStr = Field(..., max_length=10, examples=["mL"])
 
 
-def _quantity(q: QuantityIn, field: str = "quantity") -> Quantity:
+def _quantity(q: StockQuantityIn, field: str = "quantity") -> Quantity:
     try:
         return Quantity.of(q.value, q.unit, field=field)
     except ClinicalDataError as exc:
@@ -53,7 +48,7 @@ class ComponentIO(Schema):
     concentration: str = ""
 
 
-class ProductIn(_In):
+class StockProductIn(InputSchema):
     code: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", examples=["kybella"])
     name: CleanStr | None = Field(None, max_length=200, description="Default: the catalog's.")
     manufacturer: CleanStr | None = Field(None, max_length=200)
@@ -69,7 +64,7 @@ class ProductIn(_In):
     reorder_level: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=3)
 
 
-class ProductOut(Schema):
+class StockProductOut(Schema):
     code: str
     name: str
     manufacturer: str
@@ -87,11 +82,11 @@ class ProductOut(Schema):
     on_hand: Decimal | None = Field(None, description="Usable stock: in date, not recalled.")
 
 
-class BatchIn(_In):
+class BatchIn(InputSchema):
     product: str = Field(..., max_length=80, description="Product code.")
     lot: CleanStr = Field(..., min_length=1, max_length=80)
     expires_on: dt.date
-    quantity: QuantityIn
+    quantity: StockQuantityIn
     supplier: CleanStr = Field("", max_length=200)
     delivery_note: CleanStr = Field("", max_length=200)
     fridge_id: int | None = Field(None, ge=1, le=_MAX_ID)
@@ -130,23 +125,23 @@ class BatchDetailOut(Schema):
     movements: list[MovementOut]
 
 
-class MovementIn(_In):
+class MovementIn(InputSchema):
     kind: Literal["wasted", "expired", "returned"]
-    quantity: QuantityIn
+    quantity: StockQuantityIn
     reason: CleanStr = Field(..., min_length=1, max_length=2000)
 
 
-class CountIn(_In):
-    counted: QuantityIn
+class CountIn(InputSchema):
+    counted: StockQuantityIn
     reason: CleanStr = Field("", max_length=2000)
 
 
-class RecallIn(_In):
+class RecallIn(InputSchema):
     reason: CleanStr = Field(..., min_length=1, max_length=2000)
     reference: CleanStr = Field("", max_length=120)
 
 
-class ContainerIn(_In):
+class ContainerIn(InputSchema):
     batch_id: int = Field(..., ge=1, le=_MAX_ID)
 
 
@@ -161,10 +156,10 @@ class ContainerOut(Schema):
     discarded_at: dt.datetime | None
 
 
-class AdministrationIn(_In):
+class AdministrationIn(InputSchema):
     patient_id: int = Field(..., ge=1, le=_MAX_ID)
     product: str = Field(..., max_length=80)
-    quantity: QuantityIn
+    quantity: StockQuantityIn
     batch_id: int | None = Field(None, ge=1, le=_MAX_ID, description="Default: FEFO.")
     container_id: int | None = Field(None, ge=1, le=_MAX_ID)
     occasion: Occasion
@@ -199,14 +194,14 @@ class TraceOut(Schema):
 
 
 class AlertsOut(Schema):
-    low_stock: list[ProductOut]
+    low_stock: list[StockProductOut]
     expiring: list[BatchOut]
     containers: list[ContainerOut]
     cold_chain: list[BatchOut]
     expiry_alert_days: int
 
 
-class FridgeIn(_In):
+class FridgeIn(InputSchema):
     name: CleanStr = Field(..., min_length=1, max_length=100)
 
 
@@ -215,12 +210,12 @@ class FridgeOut(Schema):
     name: str
 
 
-class ReadingIn(_In):
+class FridgeReadingIn(InputSchema):
     celsius: Decimal = Field(..., ge=-40, le=60, decimal_places=1)
     taken_at: dt.datetime | None = None
 
 
-class ReadingOut(Schema):
+class FridgeReadingOut(Schema):
     id: int
     fridge_id: int
     celsius: Decimal
@@ -296,7 +291,7 @@ R = ERROR_RESPONSES
 
 @router.get(
     "/products",
-    response={200: list[ProductOut], **R},
+    response={200: list[StockProductOut], **R},
     auth=allow(Action.INVENTORY_VIEW, doing="see stock"),
     summary="Products the clinic stocks, with usable stock",
 )
@@ -306,11 +301,11 @@ def list_products(request: HttpRequest) -> Any:
 
 @router.post(
     "/products",
-    response={201: ProductOut, **R},
+    response={201: StockProductOut, **R},
     auth=allow(Action.INVENTORY_MANAGE, doing="add products to the stock list"),
     summary="Add a product (from the catalog by its code, or the clinic's own)",
 )
-def create_product(request: HttpRequest, body: ProductIn) -> Any:
+def create_product(request: HttpRequest, body: StockProductIn) -> Any:
     fields = body.model_dump(exclude_none=True, exclude={"code"})
     if body.composition is not None:
         fields["composition"] = [c.model_dump() for c in body.composition]
@@ -581,11 +576,11 @@ def create_fridge(request: HttpRequest, body: FridgeIn) -> Any:
 
 @router.post(
     "/fridges/{fridge_id}/readings",
-    response={201: ReadingOut, **R},
+    response={201: FridgeReadingOut, **R},
     auth=allow(Action.INVENTORY_RECEIVE, doing="log fridge temperatures"),
     summary="Log a fridge temperature (an excursion flags the batches stored there)",
 )
-def record_reading(request: HttpRequest, fridge_id: int, body: ReadingIn) -> Any:
+def record_reading(request: HttpRequest, fridge_id: int, body: FridgeReadingIn) -> Any:
     clinic = _clinic(request)
     fridge = (
         Fridge.objects.for_clinic(clinic).filter(pk=fridge_id).first()
@@ -611,7 +606,7 @@ class SettingsOut(Schema):
     container_alert_hours: int
 
 
-class SettingsIn(_In):
+class SettingsIn(InputSchema):
     expiry_alert_days: int = Field(..., ge=1, le=365)
     container_alert_hours: int = Field(..., ge=0, le=72)
 
