@@ -136,6 +136,47 @@ def _invitation(clinic: Any, actor: Any, world: World) -> Any:
     return {"invitation": sent.invitation, "secret": sent.link.rstrip("/").rsplit("/", 1)[-1]}
 
 
+def _stock_batch(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.inventory.tests.factories import batch, product
+
+    prod = product(clinic, code=f"{clinic.slug}-saline", form="vial")
+    return batch(clinic, prod, lot=f"WALK{clinic.pk}", ml="50")
+
+
+def _container(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.inventory.services import container_open
+
+    return container_open(clinic=clinic, actor=actor, batch=world["stock_batch"])
+
+
+def _fridge(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.inventory.services import fridge_create
+
+    return fridge_create(clinic=clinic, actor=actor, name=f"Walk fridge {clinic.pk}")
+
+
+def _treatment_session(clinic: Any, actor: Any, world: World) -> Any:
+    # A patient of its own, ready for a session, with one cocktail line and one charted
+    # area, so the routes that remove them have something to remove.
+    from pistor.patients.tests.factories import PatientFactory
+    from pistor.treatments.services import chart_area_add, cocktail_line_add, session_start
+    from pistor.treatments.tests.factories import ready_plan
+
+    patient = PatientFactory(clinic=clinic, family_name=f"Sessionson{clinic.pk}")
+    plan = ready_plan(clinic=clinic, by=actor, patient=patient)
+    session = session_start(clinic=clinic, patient=patient, plan=plan, by=actor)
+    line = cocktail_line_add(session=session, by=actor, code="nctf-135ha", volume="1")
+    area = chart_area_add(
+        session=session,
+        by=actor,
+        region="face-front",
+        technique_code="nappage",
+        depth="3",
+        injections=10,
+    )
+    return {"session": session, "line": line, "area": area, "plan": plan}
+
+
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
 # clinic, built in this order (later builders may use earlier objects). A new app adds its
 # objects here.
@@ -154,6 +195,10 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "price": _price,
     "staff_member": _staff_member,
     "invitation": _invitation,
+    "stock_batch": _stock_batch,
+    "container": _container,
+    "fridge": _fridge,
+    "treatment": _treatment_session,
 }
 
 
@@ -207,6 +252,11 @@ def _of_patient(field: str, name: str, attr: str = "pk", **kw: Any) -> RouteObje
 def _token(field: str, name: str) -> RouteObject:
     # A patient's single-use link: public, so it answers everyone the same way.
     return RouteObject(lambda w: {field: w[name]}, owned=False)
+
+
+def _session_route(field: str, body: dict[str, Any] | None = None) -> RouteObject:
+    """A treatment session's address part, from the world's draft session."""
+    return RouteObject(lambda w: {field: w["treatment"]["session"].pk}, body=body)
 
 
 _SIGNATURE = (
@@ -364,6 +414,89 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     f"{API_ROOT}/staff/invitations/{{invitation_id}}/withdraw": RouteObject(
         lambda w: {"invitation_id": w["invitation"]["invitation"].pk}
     ),
+    # Inventory (pages)
+    "inventory:batch": _owned("pk", "pk", "stock_batch"),
+    "inventory:recall": _owned("pk", "pk", "stock_batch"),
+    "inventory:movement": _owned("pk", "pk", "stock_batch"),
+    "inventory:count": _owned("pk", "pk", "stock_batch"),
+    "inventory:open": _owned("pk", "pk", "stock_batch"),
+    "inventory:trace": _owned("pk", "pk", "stock_batch"),
+    "inventory:trace_csv": _owned("pk", "pk", "stock_batch"),
+    "inventory:container_trace": _owned("pk", "pk", "container"),
+    "inventory:patient_batches": _owned("pk", "pk", "patient"),
+    # Treatment sessions (pages)
+    "treatments:start": RouteObject(lambda w: {"plan_pk": w["treatment"]["plan"].pk}),
+    "treatments:list": _owned("patient_pk", "pk", "patient"),
+    "treatments:start_unplanned": _owned("patient_pk", "pk", "patient"),
+    "treatments:detail": _session_route("pk"),
+    "treatments:line_add": _session_route("pk"),
+    "treatments:line_remove": RouteObject(
+        lambda w: {"pk": w["treatment"]["session"].pk, "line_pk": w["treatment"]["line"].pk}
+    ),
+    "treatments:area_add": _session_route("pk"),
+    "treatments:area_remove": RouteObject(
+        lambda w: {"pk": w["treatment"]["session"].pk, "area_pk": w["treatment"]["area"].pk}
+    ),
+    "treatments:sign": _session_route("pk"),
+    "treatments:addendum": _session_route("pk"),
+    "treatments:aftercare": _session_route("pk"),
+    "treatments:aftercare_pdf": _session_route("pk"),
+    # Inventory (API)
+    f"{API_ROOT}/inventory/batches/{{batch_id}}": _owned("batch_id", "pk", "stock_batch"),
+    f"{API_ROOT}/inventory/batches/{{batch_id}}/movements": _owned(
+        "batch_id",
+        "pk",
+        "stock_batch",
+        body={
+            "kind": "wasted",
+            "quantity": {"value": "1", "unit": "mL"},
+            "reason": "Dropped during the route walk.",
+        },
+    ),
+    f"{API_ROOT}/inventory/batches/{{batch_id}}/count": _owned(
+        "batch_id", "pk", "stock_batch", body={"counted": {"value": "40", "unit": "mL"}}
+    ),
+    f"{API_ROOT}/inventory/batches/{{batch_id}}/recall": _owned(
+        "batch_id", "pk", "stock_batch", body={"reason": "Recalled by the route walk."}
+    ),
+    f"{API_ROOT}/inventory/batches/{{batch_id}}/trace": _owned("batch_id", "pk", "stock_batch"),
+    f"{API_ROOT}/inventory/containers/{{container_id}}/discard": _owned(
+        "container_id", "pk", "container"
+    ),
+    f"{API_ROOT}/inventory/containers/{{container_id}}/trace": _owned(
+        "container_id", "pk", "container"
+    ),
+    f"{API_ROOT}/inventory/fridges/{{fridge_id}}/readings": _owned(
+        "fridge_id", "pk", "fridge", body={"celsius": "5.0"}
+    ),
+    f"{API_ROOT}/inventory/patients/{{patient_id}}/administrations": _owned(
+        "patient_id", "pk", "patient"
+    ),
+    # Treatment sessions (API)
+    f"{API_ROOT}/treatments/patients/{{patient_id}}/sessions": _owned(
+        "patient_id", "pk", "patient"
+    ),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}": _session_route("session_id"),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/lines": _session_route(
+        "session_id", body={"code": "nctf-135ha", "volume": "1"}
+    ),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/areas": _session_route(
+        "session_id",
+        body={"region": "face-front", "technique_code": "nappage", "depth": "3", "injections": 5},
+    ),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/areas/{{area_id}}/points": RouteObject(
+        lambda w: {
+            "session_id": w["treatment"]["session"].pk,
+            "area_id": w["treatment"]["area"].pk,
+        },
+        body={"x": 0.5, "y": 0.5},
+    ),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/sign": _session_route("session_id", body={}),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/addenda": _session_route(
+        "session_id", body={"text": "Walked.", "reason": "Route walk."}
+    ),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare": _session_route("session_id"),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare.pdf": _session_route("session_id"),
 }
 
 # --------------------------------------------------------------------------------------
