@@ -162,7 +162,7 @@ def _treatment_session(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.treatments.services import chart_area_add, cocktail_line_add, session_start
     from pistor.treatments.tests.factories import ready_plan
 
-    patient = PatientFactory(clinic=clinic, family_name=f"Sessionson{clinic.pk}")
+    patient: Any = PatientFactory(clinic=clinic, family_name=f"Sessionson{clinic.pk}")
     plan = ready_plan(clinic=clinic, by=actor, patient=patient)
     session = session_start(clinic=clinic, patient=patient, plan=plan, by=actor)
     line = cocktail_line_add(session=session, by=actor, code="nctf-135ha", volume="1")
