@@ -491,7 +491,9 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
         },
         body={"x": 0.5, "y": 0.5},
     ),
-    f"{API_ROOT}/treatments/sessions/{{session_id}}/sign": _session_route("session_id", body={}),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/sign": _session_route(
+        "session_id", body={"notes": ""}
+    ),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/addenda": _session_route(
         "session_id", body={"text": "Walked.", "reason": "Route walk."}
     ),

@@ -78,7 +78,8 @@ class PointIn(InputSchema):
 
 
 class SignIn(InputSchema):
-    notes: CleanStr = Field("", max_length=10000)
+    # Required (it may be empty): signing is final, so an empty or stray body must not sign.
+    notes: CleanStr = Field(..., max_length=10000)
 
 
 class AddendumIn(InputSchema):
