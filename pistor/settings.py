@@ -162,6 +162,7 @@ MIDDLEWARE = [
     "pistor.accounts.middleware.InactivityTimeoutMiddleware",
     # django-otp's device state and the clinic membership, from one query (issue 7).
     "pistor.accounts.middleware.StaffContextMiddleware",
+    "pistor.accounts.access.DenyByDefaultMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -197,6 +197,61 @@ def public_page(view: ViewFunc) -> ViewFunc:
     return view
 
 
+def api_endpoint(view: ViewFunc) -> ViewFunc:
+    """Mark a view that belongs to the JSON API: each of its operations declares its own
+    permission with ``auth=allow(...)`` and Ninja refuses an operation that does not."""
+    view.pistor_api = True  # type: ignore[attr-defined]
+    return view
+
+
+Declared = Literal["public", "api", "staff"]
+
+
+def declared_access(view: Any) -> Declared | None:
+    """How ``view`` declared who may open it, or None if it declared nothing.
+
+    "staff": ``@staff_required`` (with or without an action) or ``StaffRequiredMixin``;
+    "public": ``@public_page``; "api": the API's own views, guarded per operation.
+    """
+    if getattr(view, "pistor_public", False):
+        return "public"
+    if getattr(view, "pistor_api", False):
+        return "api"
+    if hasattr(view, "pistor_action"):
+        return "staff"
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None and issubclass(view_class, StaffRequiredMixin):
+        return "staff"
+    return None
+
+
+UNDECLARED_MESSAGE = "This page declares no permission, so nobody may open it."
+
+
+class DenyByDefaultMiddleware:
+    """Refuse any view that declared neither an ``Action`` nor ``@public_page``.
+
+    Django's ``LoginRequiredMiddleware`` only asks "signed in?"; Pistor also needs "allowed
+    to do what?", so a view that forgot ``@staff_required`` is refused here for everyone
+    (signed out: sent to sign in; signed in: 403) instead of being open to any session.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if declared_access(view) is not None:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+        return forbidden_response(request, UNDECLARED_MESSAGE)
+
+
 class StaffRequiredMixin:
     """Class-based view version of ``staff_required``; set ``required_action``."""
 

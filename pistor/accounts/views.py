@@ -86,6 +86,7 @@ def locked_out_response(request: HttpRequest, retry_at: Any = None) -> HttpRespo
     return render(request, "accounts/locked_out.html", context, status=status)
 
 
+@public_page
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -121,6 +122,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 @sensitive_post_parameters("otp_token")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -150,6 +152,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "next": next_url})
 
 
+@public_page
 @sensitive_post_parameters("otp_token")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -209,6 +212,7 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/recovery_codes.html", context)
 
 
+@public_page
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

@@ -46,8 +46,18 @@ def _bind(request: HttpRequest, caller: ApiCaller) -> ApiCaller:
     return caller
 
 
+UNDECLARED_OPERATION = (
+    "This API operation declares no permission, so nobody may call it. "
+    "(Its route must say auth=allow(Action.X, doing=...).)"
+)
+
+
 def _refuse_unless_allowed(caller: ApiCaller, action: Action | None, doing: str) -> None:
-    if action is not None and not can(caller.role, action):
+    # Deny by default: the API's own default auth carries no action, so an operation routed
+    # without ``auth=allow(...)`` authenticates the caller and then refuses everyone.
+    if action is None:
+        raise Forbidden(UNDECLARED_OPERATION)
+    if not can(caller.role, action):
         raise Forbidden(
             f"Your role ({caller.membership.get_role_display().lower()}) may not {doing}.",
             extra={"action": str(action)},
@@ -130,6 +140,24 @@ def allow(action: Action, *, doing: str) -> list[TokenAuth | SessionAuth]:
     the sentence "Your role (reception) may not ..." of the 403.
     """
     return [TokenAuth(action, doing), SessionAuth(action, doing)]
+
+
+def undeclared() -> list[TokenAuth | SessionAuth]:
+    """The API's default ``auth``: it identifies the caller (401 without a token) and then
+    refuses with 403, so an operation that forgot ``auth=allow(...)`` is closed to all."""
+    return [TokenAuth(None), SessionAuth(None)]
+
+
+def declared_action(operation: Any) -> Action | None:
+    """The ``Action`` a Ninja operation declared through ``allow``, or None."""
+    actions = {
+        getattr(callback, "action", None)
+        for callback in (operation.auth_callbacks or [])
+        if isinstance(callback, TokenAuth | SessionAuth)
+    }
+    if len(actions) != 1:
+        return None
+    return actions.pop()
 
 
 def api_caller(request: HttpRequest) -> ApiCaller:

@@ -10,7 +10,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
@@ -42,15 +43,33 @@ def error_response(message: str, status: int, extra: dict[str, Any] | None = Non
     return JsonResponse({"message": message, "extra": extra or {}}, status=status)
 
 
+# The clinical core names a proposal's fields without the "proposal." prefix and an amount by
+# its own name ("areas[0].depth", not "...depth.value"); the schema's errors do the same, so
+# a field has one name whichever check found it.
+_UNPREFIXED = ("proposal",)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     # ("body", "payload", "date_of_birth") -> "date_of_birth": the source and the handler's
     # parameter name mean nothing to the caller. ("query", "limit") -> "limit".
-    parts = [str(p) for p in loc]
-    if len(parts) > 2 and parts[0] == "body":
-        parts = parts[2:]
-    elif parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
-        parts = parts[1:]
-    return ".".join(parts) or "__all__"
+    items = list(loc)
+    if len(items) > 2 and items[0] == "body":
+        items = items[2:]
+    elif items and items[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        items = items[1:]
+        if items and items[0] == "payload" and len(items) == 1:
+            items = []
+    if len(items) > 1 and items[0] in _UNPREFIXED:
+        items = items[1:]
+    if len(items) > 1 and items[-1] == "value":
+        items = items[:-1]
+    path = ""
+    for item in items:
+        if isinstance(item, int):
+            path += f"[{item}]"
+        else:
+            path += ("." if path else "") + str(item)
+    return path or "__all__"
 
 
 def _readable(error: dict[str, Any]) -> str:
@@ -77,7 +96,23 @@ def fields_from_ninja(exc: NinjaValidationError) -> dict[str, list[str]]:
     return fields
 
 
+def invalid_extra(
+    fields: dict[str, list[str]], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``extra`` of every 422, whatever raised it (a schema, a form, a service or the
+    clinical core): ``fields`` maps each field to its messages, and ``field`` names the first
+    (``"__all__"`` for the body as a whole)."""
+    merged = dict(extra or {})
+    merged["fields"] = fields or {"__all__": ["Some details need correcting."]}
+    merged.setdefault("field", next(iter(merged["fields"])))
+    return merged
+
+
 def _on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    if exc.status == 422:
+        fields = exc.extra.get("fields") if isinstance(exc.extra, dict) else None
+        fields = fields if isinstance(fields, dict) else {"__all__": [exc.message]}
+        return error_response(exc.message, 422, invalid_extra(fields, exc.extra))
     return error_response(exc.message, exc.status, exc.extra)
 
 
@@ -91,17 +126,18 @@ def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Htt
     ]
     if any(e.get("type") in _NOT_AN_OBJECT for e in whole_body):
         message = "The request body must be a JSON object."
-        return error_response(message, 422, {"fields": {"__all__": [message]}})
-    return error_response("Some details need correcting.", 422, {"fields": fields_from_ninja(exc)})
+        return error_response(message, 422, invalid_extra({"__all__": [message]}))
+    fields = fields_from_ninja(exc)
+    return error_response("Some details need correcting.", 422, invalid_extra(fields))
 
 
 def _on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     failed = validation_error_from_django(exc)
-    return error_response(failed.message, failed.status, failed.extra)
+    return error_response(failed.message, failed.status, invalid_extra(failed.fields))
 
 
 def _on_clinical_data_error(request: HttpRequest, exc: ClinicalDataError) -> HttpResponse:
-    return error_response(exc.message, 422, {"field": exc.field})
+    return error_response(exc.message, 422, invalid_extra({exc.field or "__all__": [exc.message]}))
 
 
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -115,6 +151,15 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # Ninja wraps the body parser's failure (JSON or text encoding) in a 400 HttpError.
         return error_response(NOT_JSON_MESSAGE, 400)
     return error_response(str(exc.message), exc.status_code)
+
+
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        f"The request body is larger than this server accepts ({limit} bytes).",
+        413,
+        {"limit_bytes": limit},
+    )
 
 
 def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -144,6 +189,7 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 _HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+    (RequestDataTooBig, _on_too_big),
     (ApplicationError, _on_application_error),
     (NinjaValidationError, _on_validation_error),
     (DjangoValidationError, _on_django_validation_error),

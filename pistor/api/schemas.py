@@ -6,11 +6,35 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator
+from ninja import Schema
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
 
 from pistor.api.errors import ErrorOut
+from pistor.core.forms import EARLIEST_DATE, LATEST_DATE
 
-__all__ = ["ERROR_RESPONSES", "CleanStr", "ErrorOut", "PlainDate", "no_control_characters"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "CleanStr",
+    "ClinicDate",
+    "Code",
+    "ErrorOut",
+    "InputSchema",
+    "PlainDate",
+    "no_control_characters",
+]
+
+
+class InputSchema(Schema):
+    """The base of every request body: a field the server does not know is refused (422),
+    never silently dropped, so a misspelt ``"pregnnant": true`` cannot screen as "no"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# A catalog code as the catalog writes them: lower-case words joined by hyphens.
+Code = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=100)
+]
 
 # Every status an authenticated endpoint may answer besides success, for the schema.
 ERROR_RESPONSES: dict[frozenset[int], Any] = {
@@ -50,3 +74,18 @@ def _iso_date(value: Any) -> Any:
 
 
 PlainDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+# The calendar the clinic works in. Dates far outside it are typing slips, and arithmetic on
+# them (a course planned from 9999-12-20) would overflow the calendar.
+
+
+def _within_clinic_calendar(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            f"Give a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+        )
+    return value
+
+
+ClinicDate = Annotated[PlainDate, AfterValidator(_within_clinic_calendar)]

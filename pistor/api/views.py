@@ -12,9 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from pistor.accounts.access import api_endpoint, public_page
 from pistor.api.errors import error_response
 
 
+@public_page
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -28,6 +30,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@api_endpoint
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any /api/v1/ address that is not an endpoint, or whose id is not a number."""
@@ -38,6 +41,7 @@ def json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     """Give the answers Ninja makes outside its operations (a plain-text 405, the bare 404
     of the API root) the API's error shape."""
 
+    @api_endpoint
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:

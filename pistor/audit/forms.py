@@ -8,6 +8,7 @@ from django import forms
 
 from pistor.audit.events import SUBJECT_TYPES, AuditEventType
 from pistor.audit.selectors import MAX_ID
+from pistor.core.forms import ClinicDateField
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -18,13 +19,13 @@ class AuditFilterForm(forms.Form):
     record = forms.CharField(required=False, max_length=40, label="Record number")
     subject_type = forms.ChoiceField(required=False, label="Record type")
     subject_id = forms.CharField(required=False, max_length=64, label="Record id")
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         required=False,
         label="From",
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         required=False,
         label="To (inclusive)",
         input_formats=DATE_FORMATS,

@@ -12,15 +12,15 @@ from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from pistor.api.auth import require
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
+from pistor.api.auth import allow, api_caller
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ClinicDate
 from pistor.catalog import selectors, services
 from pistor.catalog.drawing import next_monday
 from pistor.clinical.catalog import load_catalog
@@ -290,8 +290,12 @@ def _get(entries: Mapping[str, Any], code: str, what: str) -> Any:
         raise NotFound(f"There is no {what} with the code '{code}'.") from None
 
 
+# Declared on every read route: the role is checked before anything is parsed.
+READ = allow(Action.CATALOG_VIEW, doing="read the catalog")
+
+
 def _read(request: HttpRequest) -> Any:
-    return require(request, Action.CATALOG_VIEW, doing="read the catalog")
+    return api_caller(request)
 
 
 def _protocol(protocol: Protocol, catalog: Catalog) -> dict[str, Any]:
@@ -307,7 +311,9 @@ def _product(product: Product, catalog: Catalog) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-@router.get("/version", response={200: VersionOut, **ERROR_RESPONSES}, summary="Catalog version")
+@router.get(
+    "/version", response={200: VersionOut, **ERROR_RESPONSES}, summary="Catalog version", auth=READ
+)
 def get_version(request: HttpRequest) -> dict[str, Any]:
     _read(request)
     catalog = load_catalog()
@@ -318,7 +324,10 @@ def get_version(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get(
-    "/indications", response={200: list[IndicationOut], **ERROR_RESPONSES}, summary="Indications"
+    "/indications",
+    response={200: list[IndicationOut], **ERROR_RESPONSES},
+    summary="Indications",
+    auth=READ,
 )
 def list_indications(request: HttpRequest) -> list[Any]:
     _read(request)
@@ -329,6 +338,7 @@ def list_indications(request: HttpRequest) -> list[Any]:
     "/indications/{code}",
     response={200: IndicationDetailOut, **ERROR_RESPONSES},
     summary="One indication, with its evidence note and sources",
+    auth=READ,
 )
 def get_indication(request: HttpRequest, code: str) -> dict[str, Any]:
     _read(request)
@@ -342,6 +352,7 @@ def get_indication(request: HttpRequest, code: str) -> dict[str, Any]:
     "/protocols",
     response={200: list[ProtocolOut], **ERROR_RESPONSES},
     summary="Protocols: built-in and this clinic's own",
+    auth=READ,
 )
 def list_protocols(request: HttpRequest) -> list[Any]:
     caller = _read(request)
@@ -353,7 +364,7 @@ def list_protocols(request: HttpRequest) -> list[Any]:
 
 
 class SampleQuery(Schema):
-    start: PlainDate | None = Field(
+    start: ClinicDate | None = Field(
         None, description="First session of the sample course, YYYY-MM-DD; next Monday if left out."
     )
 
@@ -362,6 +373,7 @@ class SampleQuery(Schema):
     "/protocols/{code}",
     response={200: ProtocolDetailOut, **ERROR_RESPONSES},
     summary="One protocol, with a sample course dated from ?start=YYYY-MM-DD",
+    auth=READ,
 )
 def get_protocol(request: HttpRequest, code: str, query: Query[SampleQuery]) -> dict[str, Any]:
     caller = _read(request)
@@ -376,7 +388,10 @@ def get_protocol(request: HttpRequest, code: str, query: Query[SampleQuery]) -> 
 
 
 @router.get(
-    "/ingredients", response={200: list[IngredientOut], **ERROR_RESPONSES}, summary="Ingredients"
+    "/ingredients",
+    response={200: list[IngredientOut], **ERROR_RESPONSES},
+    summary="Ingredients",
+    auth=READ,
 )
 def list_ingredients(request: HttpRequest) -> list[Any]:
     _read(request)
@@ -384,7 +399,10 @@ def list_ingredients(request: HttpRequest) -> list[Any]:
 
 
 @router.get(
-    "/ingredients/{code}", response={200: IngredientOut, **ERROR_RESPONSES}, summary="An ingredient"
+    "/ingredients/{code}",
+    response={200: IngredientOut, **ERROR_RESPONSES},
+    summary="An ingredient",
+    auth=READ,
 )
 def get_ingredient(request: HttpRequest, code: str) -> Any:
     _read(request)
@@ -395,6 +413,7 @@ def get_ingredient(request: HttpRequest, code: str) -> Any:
     "/products",
     response={200: list[ProductOut], **ERROR_RESPONSES},
     summary="Products: built-in and this clinic's own",
+    auth=READ,
 )
 def list_products(request: HttpRequest) -> list[Any]:
     caller = _read(request)
@@ -404,7 +423,12 @@ def list_products(request: HttpRequest) -> list[Any]:
     ]
 
 
-@router.get("/products/{code}", response={200: ProductOut, **ERROR_RESPONSES}, summary="A product")
+@router.get(
+    "/products/{code}",
+    response={200: ProductOut, **ERROR_RESPONSES},
+    summary="A product",
+    auth=READ,
+)
 def get_product(request: HttpRequest, code: str) -> Any:
     caller = _read(request)
     catalog = load_catalog()
@@ -414,7 +438,10 @@ def get_product(request: HttpRequest, code: str) -> Any:
 
 
 @router.get(
-    "/techniques", response={200: list[TechniqueOut], **ERROR_RESPONSES}, summary="Techniques"
+    "/techniques",
+    response={200: list[TechniqueOut], **ERROR_RESPONSES},
+    summary="Techniques",
+    auth=READ,
 )
 def list_techniques(request: HttpRequest) -> list[Any]:
     _read(request)
@@ -422,27 +449,40 @@ def list_techniques(request: HttpRequest) -> list[Any]:
 
 
 @router.get(
-    "/techniques/{code}", response={200: TechniqueOut, **ERROR_RESPONSES}, summary="A technique"
+    "/techniques/{code}",
+    response={200: TechniqueOut, **ERROR_RESPONSES},
+    summary="A technique",
+    auth=READ,
 )
 def get_technique(request: HttpRequest, code: str) -> Any:
     _read(request)
     return plain(_get(load_catalog().techniques, code, "technique"))
 
 
-@router.get("/scales", response={200: list[ScaleOut], **ERROR_RESPONSES}, summary="Outcome scales")
+@router.get(
+    "/scales",
+    response={200: list[ScaleOut], **ERROR_RESPONSES},
+    summary="Outcome scales",
+    auth=READ,
+)
 def list_scales(request: HttpRequest) -> list[Any]:
     _read(request)
     return [plain(s) for s in load_catalog().scales.values()]
 
 
-@router.get("/scales/{code}", response={200: ScaleOut, **ERROR_RESPONSES}, summary="A scale")
+@router.get(
+    "/scales/{code}", response={200: ScaleOut, **ERROR_RESPONSES}, summary="A scale", auth=READ
+)
 def get_scale(request: HttpRequest, code: str) -> Any:
     _read(request)
     return plain(_get(load_catalog().scales, code, "outcome scale"))
 
 
 @router.get(
-    "/side-effects", response={200: list[SideEffectOut], **ERROR_RESPONSES}, summary="Side effects"
+    "/side-effects",
+    response={200: list[SideEffectOut], **ERROR_RESPONSES},
+    summary="Side effects",
+    auth=READ,
 )
 def list_side_effects(request: HttpRequest) -> list[Any]:
     _read(request)
@@ -450,7 +490,10 @@ def list_side_effects(request: HttpRequest) -> list[Any]:
 
 
 @router.get(
-    "/aftercare", response={200: list[AftercareOut], **ERROR_RESPONSES}, summary="Aftercare advice"
+    "/aftercare",
+    response={200: list[AftercareOut], **ERROR_RESPONSES},
+    summary="Aftercare advice",
+    auth=READ,
 )
 def list_aftercare(request: HttpRequest) -> list[Any]:
     _read(request)
@@ -461,6 +504,7 @@ def list_aftercare(request: HttpRequest) -> list[Any]:
     "/checklist",
     response={200: list[ChecklistItemOut], **ERROR_RESPONSES},
     summary="Consultation checklist",
+    auth=READ,
 )
 def list_checklist(request: HttpRequest) -> list[Any]:
     _read(request)
@@ -481,21 +525,26 @@ class QuantityIn(_In):
     unit: CleanStr = Field(..., max_length=16, examples=["mg/mL"])
 
 
+# The bounds the service enforces (catalog.services), stated in the schema too.
+Sessions = Annotated[int, Field(ge=1, le=100)]
+IntervalDays = Annotated[int, Field(ge=0, le=3650)]
+
+
 class PhaseIn(_In):
     name: CleanStr = Field(..., min_length=1, max_length=80, examples=["weekly"])
-    sessions_min: int
-    sessions_default: int
-    sessions_max: int
-    interval_min_days: int
-    interval_target_days: int
-    interval_max_days: int
+    sessions_min: Sessions
+    sessions_default: Sessions
+    sessions_max: Sessions
+    interval_min_days: IntervalDays
+    interval_target_days: IntervalDays
+    interval_max_days: IntervalDays
 
 
 class MaintenanceIn(_In):
-    interval_min_days: int
-    interval_target_days: int
-    interval_max_days: int
-    count: int | None = Field(None, description="Leave out for open-ended maintenance.")
+    interval_min_days: IntervalDays
+    interval_target_days: IntervalDays
+    interval_max_days: IntervalDays
+    count: Sessions | None = Field(None, description="Leave out for open-ended maintenance.")
 
 
 class ProtocolIn(_In):
@@ -548,9 +597,10 @@ def _definition(payload: Schema) -> dict[str, Any]:
     "/protocols",
     response={201: ProtocolOut, **ERROR_RESPONSES},
     summary="Add a clinic protocol (managers)",
+    auth=allow(Action.CATALOG_MANAGE, doing="add clinic protocols"),
 )
 def create_protocol(request: HttpRequest, payload: ProtocolIn) -> Status[dict[str, Any]]:
-    caller = require(request, Action.CATALOG_MANAGE, doing="add clinic protocols")
+    caller = api_caller(request)
     catalog = load_catalog()
     try:
         entry = services.clinic_protocol_create(
@@ -566,9 +616,10 @@ def create_protocol(request: HttpRequest, payload: ProtocolIn) -> Status[dict[st
     "/products",
     response={201: ProductOut, **ERROR_RESPONSES},
     summary="Add a clinic product (managers)",
+    auth=allow(Action.CATALOG_MANAGE, doing="add clinic products"),
 )
 def create_product(request: HttpRequest, payload: ProductIn) -> Status[dict[str, Any]]:
-    caller = require(request, Action.CATALOG_MANAGE, doing="add clinic products")
+    caller = api_caller(request)
     catalog = load_catalog()
     try:
         entry = services.clinic_product_create(

@@ -19,7 +19,7 @@ from pistor.audit.events import catalog_event
 from pistor.audit.services import audit_record
 from pistor.catalog.models import ClinicCatalogEntry, ClinicProduct, ClinicProtocol
 from pistor.clinical.catalog import load_catalog, product_from_dict, protocol_from_dict
-from pistor.clinical.catalog.types import Catalog
+from pistor.clinical.catalog.types import Catalog, Protocol
 from pistor.clinical.errors import ClinicalDataError
 from pistor.core.errors import Conflict, ValidationFailed, validation_error_from_django
 
@@ -56,9 +56,41 @@ def _validate(
             fields={"code": [f"'{code}' is already used by the built-in catalog."]},
         )
     try:
-        return parse(data, catalog, require_sources=False)
+        parsed = parse(data, catalog, require_sources=False)
     except ClinicalDataError as error:
         raise clinical_error_to_validation(error) from None
+    if isinstance(parsed, Protocol):
+        _within_clinical_bounds(parsed)
+    return parsed
+
+
+# A clinic's own protocol is checked against bounds no real course exceeds: a stored interval
+# of 10**18 days would overflow every date computed from it, on every page that plans it.
+MAX_INTERVAL_DAYS = 3650
+MAX_SESSIONS = 100
+
+
+def _within_clinical_bounds(protocol: Protocol) -> None:
+    fields: dict[str, list[str]] = {}
+    parts: list[tuple[str, Any, tuple[str, ...]]] = [
+        (f"phases[{i}]", phase, ("sessions_min", "sessions_default", "sessions_max"))
+        for i, phase in enumerate(protocol.phases)
+    ]
+    if protocol.maintenance is not None:
+        parts.append(("maintenance", protocol.maintenance, ("count",)))
+    for where, part, session_fields in parts:
+        for name in ("interval_min_days", "interval_target_days", "interval_max_days"):
+            value = getattr(part, name)
+            if value is not None and not 0 <= value <= MAX_INTERVAL_DAYS:
+                fields[f"{where}.{name}"] = [
+                    f"Give an interval between 0 and {MAX_INTERVAL_DAYS} days (ten years)."
+                ]
+        for name in session_fields:
+            value = getattr(part, name)
+            if value is not None and not 0 <= value <= MAX_SESSIONS:
+                fields[f"{where}.{name}"] = [f"Give at most {MAX_SESSIONS} sessions."]
+    if fields:
+        raise ValidationFailed("Some details of the protocol are out of bounds.", fields=fields)
 
 
 def _summary(entry: ClinicCatalogEntry) -> dict[str, Any]:

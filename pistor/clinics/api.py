@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict, StrictInt
 
-from pistor.api.auth import api_caller, require
+from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES
 from pistor.clinical.catalog import load_catalog
 from pistor.clinics.models import AllergyTestPolicy, Clinic
@@ -118,6 +118,7 @@ def _settings(clinic: Clinic) -> dict[str, Any]:
     "/settings",
     response={200: ClinicSettingsOut, **ERROR_RESPONSES},
     summary="The clinic's safety settings",
+    auth=allow(Action.CLINIC_SETTINGS_VIEW, doing="read the clinic's settings"),
 )
 def get_settings(request: HttpRequest) -> dict[str, Any]:
     caller = api_caller(request)
@@ -128,9 +129,10 @@ def get_settings(request: HttpRequest) -> dict[str, Any]:
     "/settings",
     response={200: ClinicSettingsOut, **ERROR_RESPONSES},
     summary="Change the clinic's safety settings (managers)",
+    auth=allow(Action.CLINIC_SETTINGS, doing="change the clinic's settings"),
 )
 def update_settings(request: HttpRequest, payload: ClinicSettingsPatch) -> dict[str, Any]:
-    caller = require(request, Action.CLINIC_SETTINGS, doing="change the clinic's settings")
+    caller = api_caller(request)
     clinic = clinic_settings_update(
         clinic=caller.clinic, actor=caller.user, **payload.model_dump(exclude_unset=True)
     )

@@ -17,6 +17,7 @@ from pistor.clinics.models import (
     Clinic,
 )
 from pistor.clinics.selectors import ConfigurableCaution
+from pistor.core.forms import errors_beside_fields
 
 CAUTION_PREFIX = "caution-"
 DEFAULT_CHOICE = ""
@@ -100,9 +101,10 @@ class ClinicSettingsForm(forms.Form):
     def place_errors(self, fields: dict[str, list[str]]) -> None:
         """Put the service's field errors beside the field they name."""
         prefix = "caution_severity_overrides."
-        for path, messages in fields.items():
-            name = path
+
+        def rename(path: str) -> str:
             if path.startswith(prefix):
-                name = caution_field_name(path.removeprefix(prefix))
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+                return caution_field_name(path.removeprefix(prefix))
+            return path
+
+        errors_beside_fields(self, fields, rename=rename)

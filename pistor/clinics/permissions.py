@@ -21,6 +21,7 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     STAFF_MANAGE = "staff.manage"
     CLINIC_SETTINGS = "clinic.settings"
+    CLINIC_SETTINGS_VIEW = "clinic_settings.view"  # read the safety settings (every role)
     API_DOCS_VIEW = "api_docs.view"
     # Planner, safety screen, cocktail suggestions, dosing and scales: clinical staff only.
     CLINICAL_TOOLS_USE = "clinical_tools.use"
@@ -72,6 +73,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CLINICAL_NOTES_VIEW,
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
+            Action.CLINIC_SETTINGS_VIEW,
             Action.CLINICAL_TOOLS_USE,
             Action.CONSENT_VIEW,
             Action.CONSENT_MANAGE,
@@ -101,6 +103,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.CLINICAL_NOTES_VIEW,
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
+            Action.CLINIC_SETTINGS_VIEW,
             Action.CLINICAL_TOOLS_USE,
             Action.CONSENT_VIEW,
             Action.CONSENT_MANAGE,
@@ -126,6 +129,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.PATIENT_EDIT,
             Action.CATALOG_VIEW,
             Action.API_DOCS_VIEW,
+            Action.CLINIC_SETTINGS_VIEW,
             Action.INTAKE_RECORD,
             Action.INTAKE_LINK_SEND,
             Action.SCHEDULE_VIEW,

@@ -147,6 +147,8 @@ def intake_clean(answers: IntakeAnswers, *, complete: bool) -> dict[str, Any]:
     if answers.weight_kg not in (None, ""):
         try:
             weight = Decimal(str(answers.weight_kg)).quantize(Decimal("0.1"))
+            if not weight.is_finite():  # "NaN" parses, then cannot be compared
+                raise InvalidOperation
         except (InvalidOperation, ValueError):
             errors["weight_kg"] = ["Give the weight in kilograms, e.g. 68 or 68.5."]
         else:

@@ -195,10 +195,14 @@ def intake_from_tools_view(request: HttpRequest) -> HttpResponse:
     pregnancy, breastfeeding and weight.
     """
     clinic = _clinic(request)
+    patient_id = request.POST.get("patient_id", "").strip()
+    if not patient_id.isdigit():
+        # The tool was used without a patient record: there is nowhere to save the facts.
+        return HttpResponse("Open a patient's record first.", status=400, content_type="text/plain")
     patient = patient_get_for_user(
         request_or_user=request,
         clinic=clinic,
-        pk=request.POST.get("patient_id", ""),
+        pk=patient_id,
         action=Action.INTAKE_RECORD,
     )
     base = intake_latest_complete(patient=patient) or next(

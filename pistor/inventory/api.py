@@ -14,10 +14,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.units import Quantity
 from pistor.clinics.permissions import Action
@@ -32,11 +31,7 @@ _MAX_ID = 2**63 - 1
 NO_STORE = "no-store"
 
 
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StockQuantityIn(_In):
+class StockQuantityIn(InputSchema):
     value: Decimal = Field(..., gt=0, max_digits=12, decimal_places=3, examples=["0.5"])
     unit: CleanStr = Field(..., max_length=10, examples=["mL"])
 
@@ -53,7 +48,7 @@ class ComponentIO(Schema):
     concentration: str = ""
 
 
-class StockProductIn(_In):
+class StockProductIn(InputSchema):
     code: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", examples=["kybella"])
     name: CleanStr | None = Field(None, max_length=200, description="Default: the catalog's.")
     manufacturer: CleanStr | None = Field(None, max_length=200)
@@ -87,7 +82,7 @@ class StockProductOut(Schema):
     on_hand: Decimal | None = Field(None, description="Usable stock: in date, not recalled.")
 
 
-class BatchIn(_In):
+class BatchIn(InputSchema):
     product: str = Field(..., max_length=80, description="Product code.")
     lot: CleanStr = Field(..., min_length=1, max_length=80)
     expires_on: dt.date
@@ -130,23 +125,23 @@ class BatchDetailOut(Schema):
     movements: list[MovementOut]
 
 
-class MovementIn(_In):
+class MovementIn(InputSchema):
     kind: Literal["wasted", "expired", "returned"]
     quantity: StockQuantityIn
     reason: CleanStr = Field(..., min_length=1, max_length=2000)
 
 
-class CountIn(_In):
+class CountIn(InputSchema):
     counted: StockQuantityIn
     reason: CleanStr = Field("", max_length=2000)
 
 
-class RecallIn(_In):
+class RecallIn(InputSchema):
     reason: CleanStr = Field(..., min_length=1, max_length=2000)
     reference: CleanStr = Field("", max_length=120)
 
 
-class ContainerIn(_In):
+class ContainerIn(InputSchema):
     batch_id: int = Field(..., ge=1, le=_MAX_ID)
 
 
@@ -161,7 +156,7 @@ class ContainerOut(Schema):
     discarded_at: dt.datetime | None
 
 
-class AdministrationIn(_In):
+class AdministrationIn(InputSchema):
     patient_id: int = Field(..., ge=1, le=_MAX_ID)
     product: str = Field(..., max_length=80)
     quantity: StockQuantityIn
@@ -206,7 +201,7 @@ class AlertsOut(Schema):
     expiry_alert_days: int
 
 
-class FridgeIn(_In):
+class FridgeIn(InputSchema):
     name: CleanStr = Field(..., min_length=1, max_length=100)
 
 
@@ -215,7 +210,7 @@ class FridgeOut(Schema):
     name: str
 
 
-class FridgeReadingIn(_In):
+class FridgeReadingIn(InputSchema):
     celsius: Decimal = Field(..., ge=-40, le=60, decimal_places=1)
     taken_at: dt.datetime | None = None
 
@@ -611,7 +606,7 @@ class SettingsOut(Schema):
     container_alert_hours: int
 
 
-class SettingsIn(_In):
+class SettingsIn(InputSchema):
     expiry_alert_days: int = Field(..., ge=1, le=365)
     container_alert_hours: int = Field(..., ge=0, le=72)
 

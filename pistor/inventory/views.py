@@ -134,6 +134,10 @@ def receive_view(request: HttpRequest) -> HttpResponse:
 def use_view(request: HttpRequest) -> HttpResponse:
     """Record product given to a patient (the page a session or allergy test links to)."""
     clinic = _clinic(request)
+    if not request.GET.get("patient"):
+        # Opened without a patient (a bookmark, a bad link): say how to get here rather
+        # than a bare "not found", which would read as a missing page.
+        return HttpResponse("Open a patient's record first.", status=400, content_type="text/plain")
     patient = patient_get_for_user(
         request_or_user=request, clinic=clinic, pk=request.GET.get("patient") or 0
     )

@@ -17,7 +17,13 @@ from pistor.clinics.models import Clinic, Membership
 from pistor.clinics.permissions import Action, can
 from pistor.core.errors import Forbidden
 from pistor.patients.models import Patient
-from pistor.patients.selectors import patient_get
+from pistor.patients.selectors import (
+    COUNT_LIMIT,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    patient_get,
+    patient_list,
+)
 
 
 def _role_of(request_or_user: Any, clinic: Clinic) -> tuple[Any, str | None]:
@@ -65,8 +71,49 @@ def patient_get_for_user(
     return patient
 
 
+# The page size limit lives with the selector; views and the API read it from here.
+PATIENT_PAGE_MAX = MAX_PAGE_SIZE
+PATIENT_OFFSET_MAX = MAX_OFFSET
+PATIENT_COUNT_LIMIT = COUNT_LIMIT
+
 #: Most record ids one list event names; a page is at most 200 (MAX_PAGE_SIZE) anyway.
 _LISTED_IDS_LIMIT = 200
+
+
+def patient_list_for_user(
+    *,
+    request_or_user: HttpRequest | Any,
+    clinic: Clinic,
+    query: str = "",
+    include_archived: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+    where: Literal["page", "search", "api"] = "page",
+) -> tuple[list[Patient], int]:
+    """A page of ``clinic``'s patients matching ``query``, if the user's role may see them.
+
+    The list goes through here, not through the selector, so that neither the role check
+    nor the recording of who listed what ("patient.list_viewed") can be skipped by a view.
+    """
+    _user, role = _role_of(request_or_user, clinic)
+    if not can(role, Action.PATIENT_VIEW):
+        raise Forbidden("Your role at this clinic does not allow this.")
+    patients, total = patient_list(
+        clinic=clinic,
+        query=query,
+        include_archived=include_archived,
+        limit=limit,
+        offset=offset,
+    )
+    patients_listed(
+        request_or_user=request_or_user,
+        clinic=clinic,
+        query=query,
+        include_archived=include_archived,
+        patients=patients,
+        where=where,
+    )
+    return patients, total
 
 
 def patients_listed(

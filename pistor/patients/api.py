@@ -17,10 +17,15 @@ from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ErrorOut, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
-from pistor.patients.access import patient_get_for_user, patients_listed
+from pistor.patients.access import (
+    PATIENT_COUNT_LIMIT,
+    PATIENT_OFFSET_MAX,
+    PATIENT_PAGE_MAX,
+    patient_get_for_user,
+    patient_list_for_user,
+)
 from pistor.patients.constants import Sex
 from pistor.patients.models import Patient
-from pistor.patients.selectors import COUNT_LIMIT, MAX_OFFSET, MAX_PAGE_SIZE, patient_list
 from pistor.patients.services import patient_archive, patient_create, patient_update
 
 router = Router(tags=["patients"])
@@ -139,8 +144,9 @@ class PatientPage(Schema):
     items: list[PatientSummaryOut]
     total: int = Field(
         ...,
-        description=f"How many patients match, across all pages: exact up to {COUNT_LIMIT}; "
-        f"{COUNT_LIMIT + 1} means more than {COUNT_LIMIT} (narrow the search).",
+        description="How many patients match, across all pages: exact up to "
+        f"{PATIENT_COUNT_LIMIT}; {PATIENT_COUNT_LIMIT + 1} means more than "
+        f"{PATIENT_COUNT_LIMIT} (narrow the search).",
     )
     limit: int
     offset: int
@@ -154,8 +160,8 @@ class PatientListQuery(Schema):
         "birth (1985-03-02 or 02/03/1985); every word must match.",
     )
     include_archived: bool = False
-    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    limit: int = Field(50, ge=1, le=PATIENT_PAGE_MAX)
+    offset: int = Field(0, ge=0, le=PATIENT_OFFSET_MAX)
 
 
 def _no_store(response: HttpResponse) -> None:
@@ -184,19 +190,13 @@ def list_patients(
 ) -> dict[str, Any]:
     caller = api_caller(request)
     _no_store(response)
-    items, total = patient_list(
+    items, total = patient_list_for_user(
+        request_or_user=request,
         clinic=caller.clinic,
         query=filters.q,
         include_archived=filters.include_archived,
         limit=filters.limit,
         offset=filters.offset,
-    )
-    patients_listed(
-        request_or_user=request,
-        clinic=caller.clinic,
-        query=filters.q,
-        include_archived=filters.include_archived,
-        patients=items,
         where="api",
     )
     return {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}

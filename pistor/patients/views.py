@@ -17,11 +17,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pistor.accounts.access import staff_required
 from pistor.clinics.permissions import Action
 from pistor.core.errors import Conflict, ValidationFailed
+from pistor.core.forms import errors_beside_fields
 from pistor.core.htmx import htmx_partial
-from pistor.patients.access import patient_get_for_user, patients_listed
+from pistor.patients.access import (
+    PATIENT_COUNT_LIMIT,
+    PATIENT_OFFSET_MAX,
+    patient_get_for_user,
+    patient_list_for_user,
+)
 from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from pistor.patients.models import Patient
-from pistor.patients.selectors import COUNT_LIMIT, MAX_OFFSET, patient_list
 from pistor.patients.services import (
     PossibleDuplicate,
     patient_archive,
@@ -47,10 +52,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _add_service_errors(form: BaseForm, exc: ValidationFailed) -> None:
-    for name, field_messages in exc.fields.items():
-        target = name if name in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
+    errors_beside_fields(form, exc.fields)
 
 
 @staff_required(Action.PATIENT_VIEW)
@@ -62,34 +64,28 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"] or ""
         include_archived = bool(form.cleaned_data["archived"])
         page = form.cleaned_data["page"] or 1
-    page = min(page, MAX_OFFSET // PAGE_SIZE + 1)
-    patients, total = patient_list(
+    page = min(page, PATIENT_OFFSET_MAX // PAGE_SIZE + 1)
+    is_live_search = bool(request.headers.get("HX-Request"))
+    patients, total = patient_list_for_user(
+        request_or_user=request,
         clinic=_clinic(request),
         query=query,
         include_archived=include_archived,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
-    )
-    is_live_search = bool(request.headers.get("HX-Request"))
-    patients_listed(
-        request_or_user=request,
-        clinic=_clinic(request),
-        query=query,
-        include_archived=include_archived,
-        patients=patients,
         where="search" if is_live_search else "page",
     )
     shown_to = (page - 1) * PAGE_SIZE + len(patients)
-    more = shown_to < total or (total > COUNT_LIMIT and len(patients) == PAGE_SIZE)
-    has_next = more and page * PAGE_SIZE <= MAX_OFFSET
+    more = shown_to < total or (total > PATIENT_COUNT_LIMIT and len(patients) == PAGE_SIZE)
+    has_next = more and page * PAGE_SIZE <= PATIENT_OFFSET_MAX
     context = {
         "form": form,
         "query": query,
         "include_archived": include_archived,
         "patients": patients,
         "total": total,
-        "total_is_capped": total > COUNT_LIMIT,
-        "count_limit": COUNT_LIMIT,
+        "total_is_capped": total > PATIENT_COUNT_LIMIT,
+        "count_limit": PATIENT_COUNT_LIMIT,
         "page": page,
         "shown_from": (page - 1) * PAGE_SIZE + 1 if patients else 0,
         "shown_to": shown_to,

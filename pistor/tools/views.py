@@ -109,12 +109,13 @@ def plan(request: HttpRequest) -> HttpResponse:
     result = None
     if values["protocol"]:
         try:
+            wanted = forms.plan_input(values)
             result = services.course_plan(
                 clinic=clinic,
-                protocol_code=values["protocol"],
-                first_session=values["first_session"],
-                sessions=values["sessions"],
-                done_dates=values["done_dates"],
+                protocol_code=wanted.protocol,
+                first_session=wanted.first_session,
+                sessions=wanted.sessions,
+                done_dates=wanted.done_dates,
                 today=today,
             )
         except ClinicalDataError as error:
@@ -152,9 +153,9 @@ def screen(request: HttpRequest) -> HttpResponse:
             outcome = services.screen_run(
                 request_or_user=request,
                 clinic=clinic,
-                patient_id=data.get("patient_id"),
-                patient_data=forms.patient_input(data),
-                proposal_data=forms.proposal_input(data),
+                patient_id=forms.patient_id_input(data.get("patient_id")),
+                facts=forms.patient_facts_from(forms.patient_input(data)),
+                proposal=forms.proposal_from(forms.proposal_input(data), today=today),
                 today=today,
                 catalog=catalog,
             )
@@ -219,9 +220,9 @@ def cocktail(request: HttpRequest) -> HttpResponse:
             outcome = services.cocktail_suggest(
                 request_or_user=request,
                 clinic=clinic,
-                indication=data.get("indication"),
-                patient_id=data.get("patient_id"),
-                patient_data=forms.patient_input(data),
+                indication=forms.indication_input(data.get("indication")),
+                patient_id=forms.patient_id_input(data.get("patient_id")),
+                facts=forms.patient_facts_from(forms.patient_input(data)),
                 today=today,
                 catalog=catalog,
             )
@@ -256,15 +257,12 @@ def lidocaine(request: HttpRequest) -> HttpResponse:
     with_adrenaline = data is not None and data.get("with_adrenaline") == "on"
     if data is not None:
         try:
+            wanted = forms.lidocaine_input(values)
             result = services.lidocaine_maximum(
-                weight_kg=values["weight_kg"],
+                weight_kg=wanted.weight_kg,
                 with_adrenaline=with_adrenaline,
-                concentration=(
-                    {"value": values["concentration"], "unit": values["concentration_unit"]}
-                    if values["concentration"]
-                    else None
-                ),
-                volume={"value": values["volume"], "unit": "mL"} if values["volume"] else None,
+                concentration=wanted.concentration,
+                volume=wanted.volume,
             )
         except ClinicalDataError as error:
             errors.add(error, known=("weight_kg", "concentration", "volume"))
@@ -296,7 +294,11 @@ def score(request: HttpRequest) -> HttpResponse:
             {item.code: data.get(f"item-{item.code}", "") for item in scale.items} if scale else {}
         )
         try:
-            result = services.scale_score(scale_code=code, answers=answers, catalog=catalog)
+            if not code:
+                raise ClinicalDataError("Choose a scale.", field="scale")
+            result = services.scale_score(
+                scale_code=code, answers=forms.score_answers(answers), catalog=catalog
+            )
         except ClinicalDataError as error:
             item_codes = tuple(item.code for item in scale.items) if scale else ()
             errors.add(error, known=("scale", *item_codes))

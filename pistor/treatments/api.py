@@ -11,10 +11,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
 from pistor.patients.access import patient_get_for_user
@@ -35,11 +34,7 @@ router = Router(tags=["treatments"])
 _MAX_ID = 2**63 - 1
 
 
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SessionIn(_In):
+class SessionIn(InputSchema):
     """From a plan (``plan_id``), or unplanned: ``patient_id``, ``indication_code`` and a
     ``reason``."""
 
@@ -49,7 +44,7 @@ class SessionIn(_In):
     reason: CleanStr = Field("", max_length=5000)
 
 
-class LineIn(_In):
+class LineIn(InputSchema):
     code: CleanStr = Field(..., min_length=1, max_length=60, examples=["nctf-135ha"])
     volume: str = Field(..., max_length=20, examples=["3"])
     volume_unit: str = Field("mL", max_length=10)
@@ -63,7 +58,7 @@ class PointSchema(Schema):
     y: float = Field(..., description="Fraction of the drawing's height, 0 to 1.")
 
 
-class SessionAreaIn(_In):
+class SessionAreaIn(InputSchema):
     region: CleanStr = Field(..., max_length=40, examples=["thigh-front-left"])
     technique_code: CleanStr = Field(..., max_length=60, examples=["nappage"])
     depth: str = Field(..., max_length=20, examples=["3"])
@@ -77,16 +72,17 @@ class SessionAreaIn(_In):
     points: list[PointSchema] = Field(default_factory=list, max_length=500)
 
 
-class PointIn(_In):
+class PointIn(InputSchema):
     x: float
     y: float
 
 
-class SignIn(_In):
-    notes: CleanStr = Field("", max_length=10000)
+class SignIn(InputSchema):
+    # Required (it may be empty): signing is final, so an empty or stray body must not sign.
+    notes: CleanStr = Field(..., max_length=10000)
 
 
-class AddendumIn(_In):
+class AddendumIn(InputSchema):
     text: CleanStr = Field(..., max_length=5000)
     reason: CleanStr = Field(..., max_length=5000)
 

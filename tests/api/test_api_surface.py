@@ -41,7 +41,7 @@ def test_an_unexpected_failure_is_a_500_in_the_same_shape_without_patient_data(
     def broken(**kwargs):
         raise RuntimeError(f"cannot load {patient.given_name} {patient.family_name}")
 
-    monkeypatch.setattr("pistor.patients.api.patient_list", broken)
+    monkeypatch.setattr("pistor.patients.api.patient_list_for_user", broken)
 
     with caplog.at_level(logging.ERROR):
         response = api.get(PATIENTS, q="zelda")
@@ -59,10 +59,13 @@ def test_errors_from_the_clinical_core_name_their_field(api, monkeypatch):
     def refuse(**kwargs):
         raise ClinicalDataError("Depth must be positive.", field="depth_mm")
 
-    monkeypatch.setattr("pistor.patients.api.patient_list", refuse)
+    monkeypatch.setattr("pistor.patients.api.patient_list_for_user", refuse)
 
     body = assert_error_shape(api.get(PATIENTS), 422)
-    assert body == {"message": "Depth must be positive.", "extra": {"field": "depth_mm"}}
+    assert body == {
+        "message": "Depth must be positive.",
+        "extra": {"field": "depth_mm", "fields": {"depth_mm": ["Depth must be positive."]}},
+    }
 
 
 def test_a_gate_refusal_carries_its_reasons(api, monkeypatch):
@@ -73,7 +76,7 @@ def test_a_gate_refusal_carries_its_reasons(api, monkeypatch):
     def blocked(**kwargs):
         raise GateBlocked("This step is blocked.", reasons=reasons)
 
-    monkeypatch.setattr("pistor.patients.api.patient_list", blocked)
+    monkeypatch.setattr("pistor.patients.api.patient_list_for_user", blocked)
 
     body = assert_error_shape(api.get(PATIENTS), 409)
     assert body["extra"]["reasons"] == reasons

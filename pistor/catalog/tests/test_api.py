@@ -8,6 +8,7 @@ import pytest
 
 from pistor.api.services import api_token_create
 from pistor.catalog.models import ClinicProduct, ClinicProtocol
+from pistor.catalog.tests.factories import clinic_product_data, clinic_protocol_data
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.protocols import plan_course
 
@@ -22,28 +23,12 @@ def _auth(user, clinic):
     return {"Authorization": f"Bearer {raw}"}
 
 
-PROTOCOL: dict[str, Any] = {
-    "code": "cellulite-fortnightly",
-    "name": "Fortnightly cellulite course",
-    "indications": [next(iter(CATALOG.indications))],
-    "phases": [
-        {
-            "name": "fortnightly",
-            "sessions_min": 4,
-            "sessions_default": 6,
-            "sessions_max": 8,
-            "interval_min_days": 12,
-            "interval_target_days": 14,
-            "interval_max_days": 21,
-        }
-    ],
-    "maintenance": {
-        "interval_min_days": 150,
-        "interval_target_days": 180,
-        "interval_max_days": 240,
-        "count": 2,
-    },
-}
+PROTOCOL: dict[str, Any] = clinic_protocol_data(
+    code="cellulite-fortnightly",
+    name="Fortnightly cellulite course",
+    indications=[next(iter(CATALOG.indications))],
+)
+PROTOCOL.pop("description")
 
 
 @pytest.mark.parametrize(
@@ -197,16 +182,9 @@ def test_other_clinic_gets_404_for_a_clinic_protocol(
 
 def test_manager_creates_a_clinic_product(client, manager, clinic):
     ingredient = next(iter(CATALOG.ingredients))
-    payload = {
-        "code": "house-lipo",
-        "name": "House lipolytic mix",
-        "manufacturer": "Harbour Pharmacy",
-        "form": "solution",
-        "composition": [
-            {"ingredient": ingredient, "concentration": {"value": "2.5", "unit": "mg/mL"}}
-        ],
-        "unit_volume": {"value": "5", "unit": "mL"},
-    }
+    payload = clinic_product_data(
+        composition=[{"ingredient": ingredient, "concentration": {"value": "2.5", "unit": "mg/mL"}}]
+    )
     headers = _auth(manager, clinic)
     response = client.post(
         f"{BASE}/products", payload, content_type="application/json", headers=headers

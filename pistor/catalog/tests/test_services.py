@@ -16,6 +16,7 @@ from pistor.catalog.services import (
     clinic_protocol_retire,
     clinic_protocol_update,
 )
+from pistor.catalog.tests.factories import clinic_protocol_data
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.catalog.types import Protocol
 from pistor.core.errors import Conflict, NotFound, ValidationFailed
@@ -26,23 +27,13 @@ CATALOG = load_catalog()
 
 
 def _data(**overrides):
-    data = {
-        "code": "cellulite-fortnightly",
-        "name": "Fortnightly cellulite course",
-        "description": "Our usual course.",
-        "indications": [next(iter(CATALOG.indications))],
-        "phases": [
-            {
-                "name": "fortnightly",
-                "sessions_min": 4,
-                "sessions_default": 6,
-                "sessions_max": 8,
-                "interval_min_days": 12,
-                "interval_target_days": 14,
-                "interval_max_days": 21,
-            }
-        ],
-    }
+    data = clinic_protocol_data(
+        code="cellulite-fortnightly",
+        name="Fortnightly cellulite course",
+        description="Our usual course.",
+        indications=[next(iter(CATALOG.indications))],
+    )
+    data.pop("maintenance")
     data.update(overrides)
     return data
 
@@ -198,3 +189,34 @@ def test_product_create_and_retire_are_audited(clinic, manager):
             "event_type", flat=True
         )
     ) == ["catalog.clinic_product.created", "catalog.clinic_product.retired"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"interval_max_days": 10**18}, "phases[0].interval_max_days"),
+        ({"sessions_max": 10**6}, "phases[0].sessions_max"),
+    ],
+)
+def test_a_protocol_out_of_clinical_bounds_is_refused_before_it_is_stored(
+    clinic, manager, change, field
+):
+    data = _data()
+    data["phases"][0].update(change)
+    with pytest.raises(ValidationFailed) as refused:
+        clinic_protocol_create(clinic=clinic, actor=manager, data=data)
+    assert field in refused.value.fields
+    assert not ClinicProtocol.objects.exists()
+
+
+def test_a_maintenance_interval_of_a_billion_years_is_refused(clinic, manager):
+    data = _data(
+        maintenance={
+            "interval_min_days": 100,
+            "interval_target_days": 120,
+            "interval_max_days": 10**18,
+        }
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        clinic_protocol_create(clinic=clinic, actor=manager, data=data)
+    assert "maintenance.interval_max_days" in refused.value.fields

@@ -23,6 +23,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.AUDIT_VIEW:          (N,            N,     N,         Y),
     Action.STAFF_MANAGE:        (N,            N,     N,         Y),
     Action.CLINIC_SETTINGS:     (N,            N,     N,         Y),
+    Action.CLINIC_SETTINGS_VIEW: (Y,           Y,     Y,         Y),
     Action.API_DOCS_VIEW:       (Y,            Y,     Y,         Y),
     Action.CLINICAL_TOOLS_USE:  (Y,            Y,     N,         Y),
     Action.CONSENT_VIEW:        (Y,            Y,     N,         Y),

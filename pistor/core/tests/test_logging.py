@@ -30,7 +30,7 @@ def test_a_failing_page_logs_what_broke_and_where_but_not_the_patient(
     def broken(**kwargs):
         raise RuntimeError(f"could not list {patient.given_name} {patient.family_name}")
 
-    monkeypatch.setattr("pistor.patients.views.patient_list", broken)
+    monkeypatch.setattr("pistor.patients.views.patient_list_for_user", broken)
     handler = _redacting_handler()
     stream = io.StringIO()
     monkeypatch.setattr(handler, "stream", stream)

@@ -7,30 +7,10 @@ from typing import Any
 
 from pistor.api.services import api_token_create
 from pistor.catalog.services import clinic_protocol_create
+from pistor.catalog.tests.factories import clinic_protocol_data
 
-CLINIC_PROTOCOL: dict[str, Any] = {
-    "code": "harbour-cellulite",
-    "name": "Harbour fortnightly cellulite course",
-    "description": "Six sessions a fortnight apart, then two top-ups.",
-    "indications": ["cellulite"],
-    "phases": [
-        {
-            "name": "fortnightly",
-            "sessions_min": 4,
-            "sessions_default": 6,
-            "sessions_max": 8,
-            "interval_min_days": 12,
-            "interval_target_days": 14,
-            "interval_max_days": 21,
-        }
-    ],
-    "maintenance": {
-        "interval_min_days": 150,
-        "interval_target_days": 180,
-        "interval_max_days": 240,
-        "count": 2,
-    },
-}
+# The clinic protocol the tools' tests plan with (one definition, in the catalog factories).
+CLINIC_PROTOCOL: dict[str, Any] = clinic_protocol_data()
 
 
 def add_clinic_protocol(clinic: Any, manager: Any) -> None:

@@ -271,8 +271,13 @@ def test_suggestions_mark_what_the_patient_must_not_receive(api):
     assert pc["usual_concentration"] == {"value": "5", "unit": "%"}
 
 
+def test_suggestions_without_a_patient_are_refused_not_run_for_nobody(api):
+    response = api.post("/cocktail-suggestions", {"indication": "localised-fat"})
+    assert "patient" in _error(response, 422)["message"] + str(response.json()["extra"])
+
+
 def test_suggestions_for_an_unknown_indication_are_a_422(api):
-    response = api.post("/cocktail-suggestions", {"indication": "vanity"})
+    response = api.post("/cocktail-suggestions", {"indication": "vanity", "patient": {}})
     assert _error(response, 422)["extra"]["field"] == "indication"
 
 

@@ -14,7 +14,7 @@ from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.units import Quantity
 from pistor.patients.tests.factories import PatientFactory
-from pistor.tools import services
+from pistor.tools import forms, services
 from pistor.tools.tests.helpers import add_clinic_protocol
 
 TODAY = dt.date(2026, 11, 21)
@@ -35,7 +35,7 @@ def test_the_clinics_catalog_holds_its_own_protocols_and_not_others(
 
 
 def test_a_proposal_is_parsed_with_units_and_field_names():
-    proposal = services.proposal_from(
+    proposal = forms.proposal_from(
         {
             "indication": "cellulite",
             "areas": [
@@ -90,7 +90,7 @@ def test_a_proposal_is_parsed_with_units_and_field_names():
 )
 def test_bad_proposal_input_names_the_field(proposal: dict[str, Any], field: str):
     with pytest.raises(ClinicalDataError) as caught:
-        services.proposal_from(proposal, today=TODAY)
+        forms.proposal_from(proposal, today=TODAY)
     assert caught.value.field == field
 
 
@@ -98,9 +98,11 @@ def test_bad_proposal_input_names_the_field(proposal: dict[str, Any], field: str
 def test_the_registry_wins_over_what_was_typed(clinic):
     patient: Any = PatientFactory(clinic=clinic, date_of_birth=dt.date(1990, 1, 2), sex="male")
     patient.fitzpatrick_type = 5
-    facts = services.patient_facts_from(
-        {"age_years": "16", "sex": "female", "fitzpatrick": "1", "weight_kg": "70"},
-        patient=patient,
+    facts = services.facts_with_record(
+        forms.patient_facts_from(
+            {"age_years": "16", "sex": "female", "fitzpatrick": "1", "weight_kg": "70"}
+        ),
+        patient,
     )
     assert facts.birth_date == dt.date(1990, 1, 2) and facts.age_years is None
     assert facts.sex == "male" and facts.fitzpatrick == 5
@@ -108,7 +110,7 @@ def test_the_registry_wins_over_what_was_typed(clinic):
 
 
 def test_lidocaine_sixty_kilograms_without_adrenaline_is_270_mg():
-    result = services.lidocaine_maximum(weight_kg="60")
+    result = services.lidocaine_maximum(weight_kg=Decimal("60"))
     assert result.maximum == Quantity.of("270", "mg")
     assert result.planned is None
 
@@ -118,6 +120,6 @@ def test_a_blank_scale_answer_is_asked_for_not_misread():
 
     item = load_catalog().scales["pain-nrs"].items[0]
     with pytest.raises(ClinicalDataError) as caught:
-        services.scale_score(scale_code="pain-nrs", answers={item.code: ""})
+        services.scale_score(scale_code="pain-nrs", answers=forms.score_answers({item.code: ""}))
     assert caught.value.field == item.code
     assert "an answer is needed" in caught.value.message

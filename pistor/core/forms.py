@@ -1,0 +1,45 @@
+"""Form pieces every page shares: a date field bounded to the clinic's calendar, and the one
+helper that puts errors beside their fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+# The same window as the API's ``ClinicDate``: beyond it a date is a typing slip, and date
+# arithmetic on it (a course from 9999-12-20, "to" + 1 day) would overflow the calendar.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+CALENDAR_VALIDATORS: list[Callable[[Any], None]] = [
+    MinValueValidator(EARLIEST_DATE, message="Give a date from 1900 onwards."),
+    MaxValueValidator(LATEST_DATE, message="Give a date before the year 2201."),
+]
+
+
+class ClinicDateField(forms.DateField):
+    """A ``DateField`` that refuses dates outside 1900–2200 with a message, not a crash."""
+
+    default_validators = CALENDAR_VALIDATORS
+
+
+def errors_beside_fields(
+    form: forms.BaseForm,
+    fields: Mapping[str, Sequence[str]],
+    *,
+    rename: Callable[[str], str] | None = None,
+) -> None:
+    """Put messages keyed by field name (from a service's ``ValidationFailed`` or the
+    clinical core's ``ClinicalDataError``) beside the form's own fields; a name the form does
+    not have goes to the form's general errors. The one way pages show such errors.
+
+    ``rename`` maps a service's field path to the form's field name where they differ.
+    """
+    for path, messages in fields.items():
+        name = rename(path) if rename is not None else path
+        target: Any = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, message)

@@ -1,0 +1,180 @@
+"""A corpus of bad input sent to every page and every API operation: never a 5xx.
+
+Routes and the objects they name come from ``pistor.testing.routes`` (the same registry as
+the route walk); a page's field names are read from its own form, so a new page is probed
+on the fields it really has.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+
+from conftest import signed_in_client
+from pistor.clinics.models import Role
+from pistor.testing import routes
+from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFactory
+from tests.api.helpers import token_for
+
+pytestmark = pytest.mark.django_db
+
+# Values that have each broken something somewhere: extreme dates and numbers, odd text.
+VALUES = [
+    "9999-12-31",
+    "1e999999",
+    "0001-01-01",
+    "NaN",
+    "1" * 400,
+    "-1",
+    "x" * 5000,
+    "\x00",
+    "2026-02-30",
+]
+NEXT_VALUES = ["foo", "//evil.example/", "http://evil.example/", "/\\evil", "javascript:x", ""]
+JSON_VALUES: list[Any] = [
+    None,
+    True,
+    10**30,
+    -(10**30),
+    1e308,
+    "9999-12-31",
+    "1e999999",
+    "x" * 5000,
+    [],
+    {},
+    [[[[[]]]]],
+]
+RAW_BODIES = ["{bad json", '{"a": 1e999999}', '{"a": NaN}', "\x00", "[" * 500 + "]" * 500]
+
+_INPUT = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
+
+
+def _manager_and_world() -> tuple[Any, Any, routes.World]:
+    clinic = ClinicFactory()
+    manager = UserFactory()
+    MembershipFactory(user=manager, clinic=clinic, role=Role.MANAGER)
+    return manager, clinic, routes.world_build(clinic, manager)
+
+
+def _rolled_back(send: Any) -> Any:
+    with transaction.atomic():
+        response = send()
+        transaction.set_rollback(True)
+    return response
+
+
+def _crashes(label: str, response: Any) -> list[str]:
+    return [f"{label}: {response.status_code}"] if response.status_code >= 500 else []
+
+
+def test_no_page_answers_bad_input_with_a_server_error():
+    manager, _clinic, world = _manager_and_world()
+    client = signed_in_client(Client(raise_request_exception=False), manager)
+    failures: list[str] = []
+    for route in routes.page_routes():
+        if route.key == "accounts:logout":
+            continue  # would end the session the rest of the corpus runs in
+        url = routes.fill(route, world)
+        page = client.get(url)
+        names = sorted(set(_INPUT.findall(page.content.decode(errors="replace"))))
+        names = [n for n in names if n != "csrfmiddlewaretoken"][:40]
+        if not names:
+            # No form: the address and its query string are all there is to probe.
+            for value in (*VALUES[:4], NEXT_VALUES[0]):
+                failures += _crashes(f"GET {url} {value[:20]!r}", client.get(url, {"q": value}))
+            continue
+        for value in VALUES:
+            params = dict.fromkeys(names, value)
+            failures += _crashes(f"GET {url} {value[:20]!r}", client.get(url, params))
+            failures += _crashes(
+                f"POST {url} {value[:20]!r}",
+                _rolled_back(lambda url=url, params=params: client.post(url, params)),
+            )
+    # Values the clinical core computes with, on the pages that take them.
+    from pistor.clinical.catalog import load_catalog
+
+    protocol = next(iter(load_catalog().protocols))
+    for url, method, params in [
+        ("/tools/plan/", "get", {"protocol": protocol, "first_session": "9999-12-20"}),
+        ("/tools/plan/", "get", {"protocol": protocol, "done_dates": "9999-12-31"}),
+        ("/tools/lidocaine/", "post", {"weight_kg": "1e999999"}),
+        ("/tools/lidocaine/", "post", {"weight_kg": "70", "concentration": "1e999999"}),
+        ("/tools/lidocaine/", "post", {"weight_kg": "70", "concentration": "1", "volume": "1e99"}),
+        (f"/catalog/protocols/{protocol}/", "get", {"start": "9999-12-31"}),
+        ("/audit/", "get", {"date_from": "9999-12-31", "date_to": "9999-12-31"}),
+    ]:
+        response = _rolled_back(lambda u=url, m=method, p=params: getattr(client, m)(u, p))
+        failures += _crashes(f"{method.upper()} {url} {params}", response)
+    signed_out = Client(raise_request_exception=False)
+    for url in ("/accounts/login/", "/clinics/choose/", "/", "/patients/"):
+        for value in NEXT_VALUES:
+            failures += _crashes(f"{url}?next={value}", client.get(url, {"next": value}))
+    for url in ("/accounts/login/", "/clinics/choose/", "/"):
+        for value in NEXT_VALUES:
+            failures += _crashes(
+                f"signed out {url}?next={value}", signed_out.get(url, {"next": value})
+            )
+    assert failures == []
+
+
+def _send(
+    client: Client, op: routes.ApiOperation, url: str, headers: dict[str, str], body: Any
+) -> Any:
+    call = getattr(client, op.method.lower())
+    if op.method == "GET":
+        return call(url, body, headers=headers)
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return _rolled_back(
+        lambda: call(url, data=data, content_type="application/json", headers=headers)
+    )
+
+
+def test_no_api_operation_answers_bad_input_with_a_server_error():
+    manager, clinic, world = _manager_and_world()
+    headers = {"Authorization": f"Bearer {token_for(manager, clinic)}"}
+    client = Client(raise_request_exception=False)
+    oversize = json.dumps({"x": "y" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)})
+    failures: list[str] = []
+    for op in routes.api_operations():
+        url = routes.fill(op, world)
+        fields: list[str] = []
+        for params in op.operation.models:
+            for name, field in params.model_fields.items():
+                model = field.annotation
+                inner = getattr(model, "model_fields", None)
+                fields += list(inner) if inner else [name]
+        if op.method == "GET":
+            for value in VALUES:
+                query = dict.fromkeys(fields, value) or {"start": value}
+                failures += _crashes(
+                    f"GET {url} {value[:20]!r}", _send(client, op, url, headers, query)
+                )
+            continue
+        for value in JSON_VALUES:
+            body = dict.fromkeys(fields, value)
+            failures += _crashes(
+                f"{op.method} {url} {str(value)[:20]}", _send(client, op, url, headers, body)
+            )
+        for raw in RAW_BODIES:
+            response = _send(client, op, url, headers, raw)
+            failures += _crashes(f"{op.method} {url} raw {raw[:20]!r}", response)
+        too_big = _send(client, op, url, headers, oversize)
+        if too_big.status_code != 413:
+            failures.append(f"{op.method} {url}: oversize body answered {too_big.status_code}")
+    # Extreme values where the clinical core computes with them.
+    for path, body in [
+        ("/api/v1/clinical/lidocaine-max", {"weight_kg": "1e999999"}),
+        ("/api/v1/clinical/lidocaine-max", {"weight_kg": 1e308}),
+        ("/api/v1/clinical/plan", {"protocol": "x", "first_session": "9999-12-20"}),
+    ]:
+        response = client.post(
+            path, json.dumps(body), content_type="application/json", headers=headers
+        )
+        failures += _crashes(f"POST {path} {body}", response)
+    assert failures == []
