@@ -11,7 +11,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.accounts.selectors import StaffRow, invitation_list_open, staff_list, staff_row_get
 from pistor.accounts.services import (
@@ -23,7 +22,7 @@ from pistor.accounts.services import (
     staff_invite,
 )
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
 from pistor.clinics.models import Role
 from pistor.clinics.permissions import Action
 
@@ -58,19 +57,15 @@ class StaffListOut(Schema):
     invitations: list[StaffInvitationOut] = Field(..., description="Not yet used nor expired.")
 
 
-class StaffInviteIn(Schema):
+class StaffInviteIn(InputSchema):
     """Who to invite. The link goes to the address by email and is never returned here."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: CleanStr = Field(..., max_length=254, examples=["nadia.ortiz@example.org"])
     full_name: CleanStr = Field("", max_length=200, examples=["Nadia Ortiz"])
     role: Role
 
 
-class StaffRoleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class StaffRoleIn(InputSchema):
     role: Role
 
 

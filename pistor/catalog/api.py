@@ -17,10 +17,9 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ClinicDate
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ClinicDate, InputSchema
 from pistor.catalog import selectors, services
 from pistor.catalog.drawing import next_monday
 from pistor.clinical.catalog import load_catalog
@@ -516,11 +515,7 @@ def list_checklist(request: HttpRequest) -> list[Any]:
 # --------------------------------------------------------------------------------------
 
 
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class QuantityIn(_In):
+class QuantityIn(InputSchema):
     value: Decimal = Field(..., examples=["2.5"])
     unit: CleanStr = Field(..., max_length=16, examples=["mg/mL"])
 
@@ -530,7 +525,7 @@ Sessions = Annotated[int, Field(ge=1, le=100)]
 IntervalDays = Annotated[int, Field(ge=0, le=3650)]
 
 
-class PhaseIn(_In):
+class PhaseIn(InputSchema):
     name: CleanStr = Field(..., min_length=1, max_length=80, examples=["weekly"])
     sessions_min: Sessions
     sessions_default: Sessions
@@ -540,14 +535,14 @@ class PhaseIn(_In):
     interval_max_days: IntervalDays
 
 
-class MaintenanceIn(_In):
+class MaintenanceIn(InputSchema):
     interval_min_days: IntervalDays
     interval_target_days: IntervalDays
     interval_max_days: IntervalDays
     count: Sessions | None = Field(None, description="Leave out for open-ended maintenance.")
 
 
-class ProtocolIn(_In):
+class ProtocolIn(InputSchema):
     """A clinic protocol, checked by the same rules as the catalog's."""
 
     code: CleanStr = Field(..., max_length=80, examples=["cellulite-fortnightly"])
@@ -559,12 +554,12 @@ class ProtocolIn(_In):
     sources: list[CleanStr] = Field(default_factory=list, description="Catalog source tags.")
 
 
-class ComponentIn(_In):
+class ComponentIn(InputSchema):
     ingredient: CleanStr = Field(..., max_length=80, description="A catalog ingredient code.")
     concentration: QuantityIn | None = None
 
 
-class ProductIn(_In):
+class ProductIn(InputSchema):
     """A clinic product; its ingredients must be ones the catalog knows."""
 
     code: CleanStr = Field(..., max_length=80, examples=["house-lipo"])

@@ -11,10 +11,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import ConfigDict, StrictInt
+from pydantic import StrictInt
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES
+from pistor.api.schemas import ERROR_RESPONSES, InputSchema
 from pistor.clinical.catalog import load_catalog
 from pistor.clinics.models import AllergyTestPolicy, Clinic
 from pistor.clinics.permissions import Action
@@ -54,10 +54,8 @@ class ClinicSettingsOut(Schema):
     )
 
 
-class ClinicSettingsPatch(Schema):
+class ClinicSettingsPatch(InputSchema):
     """Only the settings sent are changed."""
-
-    model_config = ConfigDict(extra="forbid")
 
     # Typed without None on purpose: leaving a setting out keeps it, sending null is refused.
     allergy_test_min_read_hours: StrictInt = Field(  # type: ignore[assignment]

@@ -11,10 +11,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
 from pistor.clinics.permissions import Action
 from pistor.consents.constants import ConsentKind, PhotoUse
 from pistor.consents.models import Consent
@@ -42,11 +41,7 @@ _MAX_ID = 2**63 - 1
 _DATA_URL = "A PNG image from the signature pad as a data URL: data:image/png;base64,… (≤ 1 MB)."
 
 
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConsentIn(_In):
+class ConsentIn(InputSchema):
     """A consent to draw up from its template: treatment (indication and products) or
     photographs (the uses the patient allows)."""
 
@@ -57,20 +52,20 @@ class ConsentIn(_In):
     photo_uses: list[PhotoUse] = Field(default_factory=list, max_length=3)
 
 
-class PatientSignatureIn(_In):
+class PatientSignatureIn(InputSchema):
     """The patient's signature, taken at the desk."""
 
     signed_name: CleanStr = Field(..., min_length=1, max_length=200)
     signature: str = Field(..., max_length=1_500_000, description=_DATA_URL)
 
 
-class CountersignatureIn(_In):
+class CountersignatureIn(InputSchema):
     """The practitioner's countersignature, which signs and freezes the consent."""
 
     signature: str = Field(..., max_length=1_500_000, description=_DATA_URL)
 
 
-class WithdrawIn(_In):
+class WithdrawIn(InputSchema):
     reason: CleanStr = Field(..., min_length=1, max_length=10_000)
 
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
 from pistor.clinics.permissions import Action
 from pistor.consultations.constants import Anaesthesia
 from pistor.consultations.models import Consultation, ScreeningOverride
@@ -33,17 +32,13 @@ from pistor.intake.api import api_patient, no_store
 router = Router(tags=["consultations"])
 
 
-class ChecklistIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class ChecklistIn(InputSchema):
     done: bool = False
     note: CleanStr = Field("", max_length=2000, description="Required when not done.")
 
 
-class ConsultationIn(Schema):
+class ConsultationIn(InputSchema):
     """A consultation. Every point of the catalog's checklist must be done or noted."""
-
-    model_config = ConfigDict(extra="forbid")
 
     indications: list[CleanStr] = Field(..., max_length=8, examples=[["localised-fat"]])
     areas: list[CleanStr] = Field(..., max_length=12, examples=[["abdomen"]])
@@ -67,10 +62,8 @@ class ConsultationIn(Schema):
     notes: CleanStr = Field("", max_length=5000)
 
 
-class OverrideIn(Schema):
+class OverrideIn(InputSchema):
     """Go ahead despite named warnings (practitioners only). Blocks cannot be overridden."""
-
-    model_config = ConfigDict(extra="forbid")
 
     finding_codes: list[CleanStr] = Field(..., min_length=1, examples=[["bleeding-risk"]])
     reason: CleanStr = Field(..., min_length=1, max_length=5000)

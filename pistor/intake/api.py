@@ -14,10 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
 from pistor.clinics.permissions import Action
 from pistor.core import clock
 from pistor.core.errors import NotFound
@@ -51,11 +50,9 @@ def no_store(response: HttpResponse) -> None:
     response["Cache-Control"] = "no-store"
 
 
-class IntakeIn(Schema):
+class IntakeIn(InputSchema):
     """A new version of the medical history. Codes are the catalog's screening facts
     (``GET /api/v1/catalog/...``); an unknown code is a 422 naming the field."""
-
-    model_config = ConfigDict(extra="forbid")
 
     complete: bool = Field(
         True,

@@ -43,7 +43,7 @@ def _quantity(q: StockQuantityIn, field: str = "quantity") -> Quantity:
         raise ValidationFailed(exc.message, fields={field: [exc.message]}) from None
 
 
-class ComponentIO(Schema):
+class ComponentIO(InputSchema):
     ingredient: str
     concentration: str = ""
 

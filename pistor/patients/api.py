@@ -11,10 +11,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ErrorOut, PlainDate
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ErrorOut, InputSchema, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
 from pistor.patients.access import (
@@ -34,12 +33,7 @@ router = Router(tags=["patients"])
 _MAX_ID = 2**63 - 1
 
 
-class _In(Schema):
-    # A misspelt field should be an error, not silently ignored.
-    model_config = ConfigDict(extra="forbid")
-
-
-class PatientIn(_In):
+class PatientIn(InputSchema):
     """A new patient. Names and date of birth are required; the rest may be left out."""
 
     given_name: CleanStr = Field(..., min_length=1, max_length=100, examples=["Amara"])
@@ -63,7 +57,7 @@ class PatientIn(_In):
     )
 
 
-class PatientPatch(_In):
+class PatientPatch(InputSchema):
     """Only the fields sent are changed. Names, date of birth and sex cannot be emptied."""
 
     # Typed without None on purpose: leaving these out is fine, sending null is refused
@@ -84,7 +78,7 @@ class PatientPatch(_In):
     notes: CleanStr | None = Field(None, max_length=5000)
 
 
-class ArchiveIn(_In):
+class ArchiveIn(InputSchema):
     reason: CleanStr = Field(..., max_length=2000, examples=["Moved abroad; asked us to close."])
 
 

@@ -12,10 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core import clock
 from pistor.core.errors import NotFound
@@ -57,11 +56,7 @@ _PDF = {
 }
 
 
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PlanIn(_In):
+class PlanIn(InputSchema):
     """A plan from a catalog or clinic protocol for the indication. A session count
     outside the protocol's range needs a ``reason``."""
 
@@ -82,7 +77,7 @@ class PlanIn(_In):
     reason: CleanStr = Field("", max_length=5000)
 
 
-class PlanSessionIn(_In):
+class PlanSessionIn(InputSchema):
     """Move a session or change what it plans; outside its window needs a ``note``."""
 
     planned_on: PlainDate
@@ -165,7 +160,7 @@ class GateOut(Schema):
     steps: list[GateStepOut]
 
 
-class PriceIn(_In):
+class PriceIn(InputSchema):
     """A price before VAT: a session for an indication (optionally one area), or a product."""
 
     kind: PriceKind
@@ -190,7 +185,7 @@ class PriceListOut(Schema):
     items: list[PriceOut]
 
 
-class VatIn(_In):
+class VatIn(InputSchema):
     vat_rate: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
 
 

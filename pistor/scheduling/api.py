@@ -12,10 +12,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, PlainDate
+from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema, PlainDate
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound, ValidationFailed
 from pistor.patients.access import patient_get_for_user
@@ -39,27 +39,23 @@ _MAX_ID = 2**63 - 1
 MAX_RANGE_DAYS = 62  # availability and calendar reads cover at most two months per call
 
 
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HoursIn(_In):
+class HoursIn(InputSchema):
     weekday: int = Field(..., ge=0, le=6, description="0 = Monday")
     start: dt.time
     end: dt.time
 
 
-class WeeklyIn(_In):
+class WeeklyIn(InputSchema):
     hours: list[HoursIn] = Field(..., max_length=21)
 
 
-class AbsenceIn(_In):
+class AbsenceIn(InputSchema):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     reason: CleanStr = Field("", max_length=200)
 
 
-class ResourceIn(_In):
+class ResourceIn(InputSchema):
     kind: ResourceKind
     name: CleanStr = Field(..., min_length=1, max_length=100)
     device_type: CleanStr = Field("", max_length=60, pattern=r"^[a-z0-9-]*$")
@@ -78,7 +74,7 @@ class StaffOut(Schema):
     role: str
 
 
-class TypeIn(_In):
+class TypeIn(InputSchema):
     code: CleanStr = Field(..., min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")
     name: CleanStr = Field(..., min_length=1, max_length=120)
     kind: VisitKind
@@ -126,7 +122,7 @@ class AvailabilityQuery(Schema):
     staff_id: int | None = Field(None, ge=1, le=_MAX_ID)
 
 
-class AppointmentIn(_In):
+class AppointmentIn(InputSchema):
     patient_id: int = Field(..., ge=1, le=_MAX_ID)
     staff_id: int = Field(..., ge=1, le=_MAX_ID)
     appointment_type_id: int = Field(..., ge=1, le=_MAX_ID)
@@ -136,18 +132,18 @@ class AppointmentIn(_In):
     note: CleanStr = Field("", max_length=2000)
 
 
-class MoveIn(_In):
+class MoveIn(InputSchema):
     starts_at: AwareDatetime
     staff_id: int | None = Field(None, ge=1, le=_MAX_ID)
     room_id: int | None = Field(None, ge=1, le=_MAX_ID)
 
 
-class CancelIn(_In):
+class CancelIn(InputSchema):
     by: CancelledBy
     reason: CleanStr = Field("", max_length=500)
 
 
-class StatusIn(_In):
+class StatusIn(InputSchema):
     status: VisitStatus
 
 
@@ -496,7 +492,7 @@ def set_status(
 # --- Whole-course booking -----------------------------------------------------------------
 
 
-class CourseIn(_In):
+class CourseIn(InputSchema):
     appointment_type_id: int = Field(..., ge=1, le=_MAX_ID)
     staff_id: int | None = Field(None, ge=1, le=_MAX_ID)
 

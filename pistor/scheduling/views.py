@@ -156,7 +156,7 @@ def book_view(request: HttpRequest) -> HttpResponse:
         if starts_at.tzinfo is None:
             raise ValueError
     except (NotFound, ValueError):
-        return render(request, "scheduling/book.html", {"bad": True}, status=404)
+        return render(request, "scheduling/book.html", {"bad": True}, status=400)
     if request.method == "POST" and form.is_valid():
         pk = sel.patient_pk_by_number(clinic=clinic, number=form.cleaned_data["patient_number"])
         try:

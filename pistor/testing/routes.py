@@ -180,6 +180,27 @@ def _treatment_session(clinic: Any, actor: Any, world: World) -> Any:
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
 # clinic, built in this order (later builders may use earlier objects). A new app adds its
 # objects here.
+def _schedule(clinic: Any, actor: Any, world: World) -> Any:
+    """Opening hours, two practitioners, rooms and visit types; one booked appointment of the
+    world's patient; a calendar feed of the first practitioner."""
+    from pistor.scheduling.feeds import feed_create
+    from pistor.scheduling.services import appointment_book
+    from pistor.scheduling.tests.factories import MONDAY, at, booking_setup
+
+    setup = booking_setup(clinic)
+    appointment = appointment_book(
+        clinic=clinic,
+        actor=actor,
+        patient=world["patient"],
+        staff=setup.ann,
+        appointment_type=setup.consultation,
+        starts_at=at(MONDAY, 10),
+        room=setup.room1,
+    )
+    feed, token = feed_create(clinic=clinic, actor=actor, staff=setup.ann)
+    return {"setup": setup, "appointment": appointment, "feed": feed, "feed_token": token}
+
+
 WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "patient": _patient,
     "audit_event": _audit_event,
@@ -199,6 +220,7 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "container": _container,
     "fridge": _fridge,
     "treatment": _treatment_session,
+    "schedule": _schedule,
 }
 
 
@@ -214,16 +236,23 @@ class RouteObject:
     """How to fill a route's address from a clinic's world.
 
     ``owned``: the object belongs to a clinic, so a member of another clinic must get 404.
+    ``only_roles``: an object-level rule narrower than the matrix (a practitioner's own
+    calendar feed): other roles the matrix allows hear 403 about this object.
     """
 
     kwargs: Callable[[World], dict[str, Any]]
     owned: bool = True
     # A valid body, for operations that read one: another clinic's caller must hear 404
-    # about the object, not 422 about a body the walk left empty.
-    body: dict[str, Any] | None = None
+    # about the object, not 422 about a body the walk left empty. A callable when the body
+    # names other objects of the world.
+    body: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
+    only_roles: frozenset[str] | None = None
+
+    def body_for(self, world: World) -> dict[str, Any] | None:
+        return self.body(world) if callable(self.body) else self.body
 
 
-def _owned(field: str, attr: str, name: str, body: dict[str, Any] | None = None) -> RouteObject:
+def _owned(field: str, attr: str, name: str, body: Any = None) -> RouteObject:
     return RouteObject(lambda w: {field: getattr(w[name], attr)}, body=body)
 
 
@@ -236,7 +265,7 @@ def _builtin(field: str, kind: str) -> RouteObject:
     return RouteObject(first, owned=False)
 
 
-def _pair(names: dict[str, tuple[str, str]], body: dict[str, Any] | None = None) -> RouteObject:
+def _pair(names: dict[str, tuple[str, str]], body: Any = None) -> RouteObject:
     """Several address parts, each ``field: (world name, attribute)``."""
     return RouteObject(
         lambda w: {field: getattr(w[name], attr) for field, (name, attr) in names.items()},
@@ -254,7 +283,19 @@ def _token(field: str, name: str) -> RouteObject:
     return RouteObject(lambda w: {field: w[name]}, owned=False)
 
 
-def _session_route(field: str, body: dict[str, Any] | None = None) -> RouteObject:
+def _appointment_route(field: str, body: Any = None) -> RouteObject:
+    return RouteObject(lambda w: {field: w["schedule"]["appointment"].pk}, body=body)
+
+
+def _practitioner_route(field: str, body: Any = None, **kw: Any) -> RouteObject:
+    return RouteObject(lambda w: {field: w["schedule"]["setup"].ann.pk}, body=body, **kw)
+
+
+def _visit_type_body(w: World) -> dict[str, Any]:
+    return {"appointment_type_id": w["schedule"]["setup"].session.pk}
+
+
+def _session_route(field: str, body: Any = None) -> RouteObject:
     """A treatment session's address part, from the world's draft session."""
     return RouteObject(lambda w: {field: w["treatment"]["session"].pk}, body=body)
 
@@ -295,6 +336,7 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     "allergytests:list": _owned("patient_id", "pk", "patient"),
     "allergytests:place": _owned("patient_id", "pk", "patient"),
     "allergytests:read": _of_patient("pk", "allergy_test"),
+    "allergytests:addendum": _of_patient("pk", "allergy_test"),
     # Consents and plans (pages)
     "consents:list": _owned("patient_pk", "pk", "patient"),
     "consents:create": _owned("patient_pk", "pk", "patient"),
@@ -370,6 +412,9 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     ),
     f"{API_ROOT}/patients/{{patient_id}}/allergy-tests/{{test_id}}/reading": _of_patient(
         "test_id", "allergy_test", body={"result": "negative"}
+    ),
+    f"{API_ROOT}/patients/{{patient_id}}/allergy-tests/{{test_id}}/reading/addenda": _of_patient(
+        "test_id", "allergy_test", body={"text": "Walked.", "reason": "Route walk."}
     ),
     # Consents and plans (API)
     f"{API_ROOT}/consents/patient/{{patient_id}}": _owned("patient_id", "pk", "patient"),
@@ -499,6 +544,42 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     ),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare": _session_route("session_id"),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare.pdf": _session_route("session_id"),
+    # Scheduling (pages)
+    "scheduling:appointment": _appointment_route("pk"),
+    "scheduling:status": _appointment_route("pk"),
+    "scheduling:cancel": _appointment_route("pk"),
+    "scheduling:feed": RouteObject(lambda w: {"token": w["schedule"]["feed_token"]}, owned=False),
+    # Scheduling (API)
+    f"{API_ROOT}/scheduling/staff/{{staff_id}}/hours": _practitioner_route(
+        "staff_id", body={"hours": []}
+    ),
+    f"{API_ROOT}/scheduling/staff/{{staff_id}}/absences": _practitioner_route(
+        "staff_id",
+        body={"starts_at": "2027-02-01T09:00:00Z", "ends_at": "2027-02-01T17:00:00Z"},
+    ),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}": _appointment_route("appointment_id"),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}/move": _appointment_route(
+        "appointment_id", body={"starts_at": "2027-01-04T11:00:00Z"}
+    ),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}/cancel": _appointment_route(
+        "appointment_id", body={"by": "clinic", "reason": "Walked."}
+    ),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}/status": _appointment_route(
+        "appointment_id", body={"status": "arrived"}
+    ),
+    f"{API_ROOT}/scheduling/plans/{{plan_id}}/course-proposal": _owned(
+        "plan_id", "pk", "plan", body=_visit_type_body
+    ),
+    f"{API_ROOT}/scheduling/plans/{{plan_id}}/course-booking": _owned(
+        "plan_id", "pk", "plan", body=_visit_type_body
+    ),
+    # Only the practitioner themselves or a manager manages a practitioner's feed.
+    f"{API_ROOT}/scheduling/staff/{{staff_id}}/feed": _practitioner_route(
+        "staff_id", only_roles=frozenset({"manager"})
+    ),
+    f"{API_ROOT}/scheduling/feeds/{{feed_id}}": RouteObject(
+        lambda w: {"feed_id": w["schedule"]["feed"].pk}, only_roles=frozenset({"manager"})
+    ),
 }
 
 # --------------------------------------------------------------------------------------

@@ -253,3 +253,18 @@ def test_every_write_answers_422_in_one_shape(client, clinic, op):
         assert isinstance(fields, dict) and fields, (op.path, raw)
         assert all(isinstance(v, list) and v for v in fields.values())
         assert json.dumps(body)  # plain JSON, nothing else
+
+
+def test_every_request_body_refuses_fields_it_does_not_know():
+    # One input path: every body, and every object nested in one, is an InputSchema, so a
+    # misspelt field is a 422 naming it rather than a value silently dropped.
+    lax = set()
+    for op in WRITES:
+        seen: set[type[BaseModel]] = set()
+        _models_in(_body_model(op), seen)
+        lax |= {
+            f"{m.__module__}.{m.__qualname__}"
+            for m in seen
+            if m.model_config.get("extra") != "forbid"
+        }
+    assert sorted(lax) == []

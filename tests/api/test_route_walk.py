@@ -82,14 +82,15 @@ def _page_response(route: routes.PageRoute, caller: Caller, url: str) -> Any:
     return _rolled_back(send)
 
 
-def _api_response(op: routes.ApiOperation, caller: Caller, url: str) -> Any:
+def _api_response(op: routes.ApiOperation, caller: Caller, url: str, world: routes.World) -> Any:
     def send() -> Any:
         headers = {"Authorization": f"Bearer {caller.token}"} if caller.token else {}
         call = getattr(Client(), op.method.lower())
         if op.method == "GET":
             return call(url, headers=headers)
         registered = routes.ROUTE_OBJECTS.get(op.key)
-        body = registered.body if registered and registered.body is not None else {}
+        body = registered.body_for(world) if registered else None
+        body = {} if body is None else body
         return call(url, data=json.dumps(body), content_type="application/json", headers=headers)
 
     return _rolled_back(send)
@@ -146,7 +147,9 @@ def walk(site: Site, urlconf: str | None = None, api: Any = None) -> list[str]:
                 problems.append(problem)
     for op in routes.api_operations(api, urlconf):
         url = routes.fill(op, site.world)
-        owned = bool(op.params) and routes.ROUTE_OBJECTS[op.key].owned
+        registered = routes.ROUTE_OBJECTS.get(op.key) if op.params else None
+        owned = registered is not None and registered.owned
+        only_roles = registered.only_roles if registered is not None else None
         for caller in site.callers:
             if caller.token is None:
                 expected = "signed out"
@@ -154,11 +157,13 @@ def walk(site: Site, urlconf: str | None = None, api: Any = None) -> list[str]:
                 expected = "denied"
             elif caller.other_clinic and owned:
                 expected = "not found"
+            elif only_roles is not None and str(caller.role) not in only_roles:
+                expected = "denied"
             else:
                 expected = "allowed"
             what = f"API {op.method} {op.path} as {caller.label}"
             problem = _judge(
-                what, _api_response(op, caller, url), expected, api=True, secret=secret
+                what, _api_response(op, caller, url, site.world), expected, api=True, secret=secret
             )
             if problem:
                 problems.append(problem)
