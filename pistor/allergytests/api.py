@@ -6,25 +6,30 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime
 
 from pistor.allergytests.constants import Result
 from pistor.allergytests.models import AllergyTest, AllergyTestReading
 from pistor.allergytests.selectors import allergy_test_get, allergy_test_list
-from pistor.allergytests.services import allergy_test_place, allergy_test_read
+from pistor.allergytests.services import (
+    allergy_reading_add_addendum,
+    allergy_test_place,
+    allergy_test_read,
+)
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr
+from pistor.api.schemas import ERROR_RESPONSES, AddendumIn, AddendumOut, CleanStr, InputSchema
 from pistor.clinics.permissions import Action
 from pistor.core import clock
+from pistor.core.errors import NotFound
 from pistor.intake.api import api_patient, no_store
+from pistor.records.models import Addendum
+from pistor.records.selectors import record_addenda_list
 
 router = Router(tags=["allergy tests"])
 
 
-class PlaceIn(Schema):
+class PlaceIn(InputSchema):
     """Test injections placed: when (default now), where, which products and their lots."""
-
-    model_config = ConfigDict(extra="forbid")
 
     placed_at: AwareDatetime | None = Field(None, description="With its offset; default now.")
     sites: CleanStr = Field(..., max_length=200, examples=["left forearm, inner"])
@@ -33,10 +38,8 @@ class PlaceIn(Schema):
     notes: CleanStr = Field("", max_length=2000)
 
 
-class ReadingIn(Schema):
+class ReadingIn(InputSchema):
     """The reading: not before the clinic's observation window (at least 24 h) has passed."""
-
-    model_config = ConfigDict(extra="forbid")
 
     read_at: AwareDatetime | None = Field(None, description="With its offset; default now.")
     result: Result
@@ -48,6 +51,8 @@ class ReadingOut(Schema):
     result: str
     notes: str
     read_by: str
+    signed_at: dt.datetime
+    content_sha256: str = Field(..., description="SHA-256 of the reading as it was signed.")
 
     @staticmethod
     def resolve_read_by(obj: AllergyTestReading) -> str:
@@ -63,10 +68,21 @@ class AllergyTestOut(Schema):
     batches: str
     notes: str
     reading: ReadingOut | None
+    reading_addenda: list[AddendumOut] = Field(
+        ..., description="Corrections added beside the signed reading, oldest first."
+    )
 
     @staticmethod
     def resolve_placed_by(obj: AllergyTest) -> str:
         return obj.placed_by.email
+
+    @staticmethod
+    def resolve_reading_addenda(obj: AllergyTest) -> list[Addendum]:
+        listed = getattr(obj, "reading_addenda", None)
+        if listed is not None:
+            return list(listed)
+        reading = getattr(obj, "reading", None)
+        return record_addenda_list(record=reading) if reading is not None else []
 
     @staticmethod
     def resolve_reading(obj: AllergyTest) -> AllergyTestReading | None:
@@ -116,7 +132,7 @@ def place_test(
     "/{patient_id}/allergy-tests/{test_id}/reading",
     response={201: AllergyTestOut, **ERROR_RESPONSES},
     auth=allow(Action.ALLERGY_TEST_RECORD, doing="record allergy tests"),
-    summary="Record the reading of a test (final; a positive result records the allergy)",
+    summary="Record the reading of a test (signed, final; a positive result records the allergy)",
 )
 def read_test(
     request: HttpRequest, response: HttpResponse, patient_id: int, test_id: int, payload: ReadingIn
@@ -136,3 +152,29 @@ def read_test(
         now=now,
     )
     return Status(201, allergy_test_get(clinic=caller.clinic, patient=patient, pk=test_id))
+
+
+@router.post(
+    "/{patient_id}/allergy-tests/{test_id}/reading/addenda",
+    response={201: AllergyTestOut, **ERROR_RESPONSES},
+    auth=allow(Action.ALLERGY_TEST_RECORD, doing="add addenda to allergy-test readings"),
+    summary="Add a correction beside a signed reading (the reading itself never changes)",
+)
+def add_reading_addendum(
+    request: HttpRequest,
+    response: HttpResponse,
+    patient_id: int,
+    test_id: int,
+    payload: AddendumIn,
+) -> Status[AllergyTest]:
+    caller = api_caller(request)
+    patient = api_patient(request, patient_id, Action.ALLERGY_TEST_RECORD)
+    no_store(response)
+    test = allergy_test_get(clinic=caller.clinic, patient=patient, pk=test_id)
+    reading = getattr(test, "reading", None)
+    if reading is None:
+        raise NotFound("This test has not been read yet; an addendum goes beside a reading.")
+    allergy_reading_add_addendum(
+        reading=reading, author=caller.user, text=payload.text, reason=payload.reason
+    )
+    return Status(201, test)

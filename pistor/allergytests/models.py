@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from pistor.allergytests.constants import Result
 from pistor.core.models import ClinicScopedModel
+from pistor.records.models import SignedRecord
 
 
 class AllergyTest(ClinicScopedModel):
@@ -35,9 +38,10 @@ class AllergyTest(ClinicScopedModel):
         return f"allergy test {self.pk}"
 
 
-class AllergyTestReading(ClinicScopedModel):
-    """The reading of a test: when, by whom, and the result. Final once recorded: the row is
-    only ever inserted (it moves onto the signed-record lifecycle when that lands)."""
+class AllergyTestReading(SignedRecord):
+    """The reading of a test: when, by whom, and the result. Signed by the reader as it is
+    recorded, so the database refuses any later change; a correction is an addendum shown
+    beside it."""
 
     test = models.OneToOneField(AllergyTest, on_delete=models.PROTECT, related_name="reading")
     read_at = models.DateTimeField()
@@ -47,8 +51,25 @@ class AllergyTestReading(ClinicScopedModel):
     result = models.CharField(max_length=15, choices=Result.choices)
     notes = models.TextField(blank=True)
 
+    class Meta(SignedRecord.Meta):
+        pass
+
     def __str__(self) -> str:
         return f"reading of test {self.test_id}: {self.result}"
+
+    def signable_content(self) -> dict[str, Any]:
+        return {
+            "reading": self.pk,
+            "clinic": self.clinic_id,
+            "test": self.test_id,
+            "patient": self.test.patient_id,
+            "placed_at": self.test.placed_at,
+            "products": list(self.test.products),
+            "read_at": self.read_at,
+            "read_by": self.read_by_id,
+            "result": self.result,
+            "notes": self.notes,
+        }
 
 
 class RecordedAllergy(ClinicScopedModel):

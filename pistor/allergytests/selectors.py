@@ -6,25 +6,44 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from pistor.allergytests.constants import PENDING, Result
-from pistor.allergytests.models import AllergyTest
+from pistor.allergytests.models import AllergyTest, AllergyTestReading
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog.types import Catalog
 from pistor.clinical.gates import MIN_READ_HOURS, AllergyTestFacts
 from pistor.clinics.models import AllergyTestPolicy, Clinic
 from pistor.core.errors import NotFound
 from pistor.patients.models import Patient
+from pistor.records.selectors import record_addenda_map
 
 HISTORY_LIMIT = 50
 
 
 def allergy_test_list(*, patient: Patient, limit: int = HISTORY_LIMIT) -> list[AllergyTest]:
-    """The patient's tests, newest first, each with its reading and who did it (one query)."""
-    return list(
+    """The patient's tests, newest first, each with its reading, who did it, and the
+    reading's addenda as ``reading_addenda`` (two queries, whatever the history)."""
+    tests = list(
         AllergyTest.objects.for_clinic(patient.clinic_id)
         .filter(patient=patient)
         .select_related("reading", "reading__read_by", "placed_by")
         .order_by("-placed_at", "-pk")[:limit]
     )
+    readings = [t.reading for t in tests if _has_reading(t)]
+    addenda = (
+        record_addenda_map(
+            clinic_id=patient.clinic_id,
+            record_type=AllergyTestReading._meta.label_lower,
+            record_ids=[r.pk for r in readings],
+        )
+        if readings
+        else {}
+    )
+    for test in tests:
+        test.reading_addenda = addenda.get(test.reading.pk, []) if _has_reading(test) else []  # type: ignore[attr-defined]
+    return tests
+
+
+def _has_reading(test: AllergyTest) -> bool:
+    return getattr(test, "reading", None) is not None
 
 
 def allergy_test_get(*, clinic: Clinic, patient: Patient, pk: object) -> AllergyTest:
@@ -44,8 +63,7 @@ def allergy_test_get(*, clinic: Clinic, patient: Patient, pk: object) -> Allergy
 
 
 def _result(test: AllergyTest) -> str:
-    reading = getattr(test, "reading", None)
-    return PENDING if reading is None else str(reading.result)
+    return str(test.reading.result) if _has_reading(test) else PENDING
 
 
 def allergy_test_facts_list(*, patient: Patient) -> list[AllergyTestFacts]:

@@ -19,6 +19,8 @@ from pistor.clinical.gates import MIN_READ_HOURS
 from pistor.clinics.models import Clinic
 from pistor.core.errors import Conflict, ValidationFailed
 from pistor.patients.models import Patient
+from pistor.records.models import Addendum
+from pistor.records.services import record_add_addendum, record_sign
 
 # A clock a few minutes fast on a tablet should not refuse a test placed "now".
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -148,6 +150,14 @@ def allergy_test_read(
                 notes=(notes or "").strip(),
             )
             reading.save(force_insert=True)
+            # Signed as it is recorded: the reading is the reader's signed observation, and
+            # from here the database refuses any change to it; corrections are addenda.
+            record_sign(
+                record=reading,
+                signer=actor,
+                now=now,
+                event_type=AuditEventType.ALLERGY_TEST_READING_SIGNED,
+            )
             allergies: list[str] = []
             if result == Result.POSITIVE:
                 allergies = _record_allergies(clinic, test, reading)
@@ -189,3 +199,10 @@ def _record_allergies(clinic: Clinic, test: AllergyTest, reading: AllergyTestRea
         )
     RecordedAllergy.objects.bulk_create(rows)
     return sorted(ingredients)
+
+
+def allergy_reading_add_addendum(
+    *, reading: AllergyTestReading, author: Any, text: str, reason: str
+) -> Addendum:
+    """A correction or note beside a signed reading; the reading itself never changes."""
+    return record_add_addendum(record=reading, author=author, text=text, reason=reason)

@@ -14,12 +14,16 @@ from django.views.decorators.http import require_POST
 from pistor.accounts.access import staff_required
 from pistor.allergytests.constants import Result
 from pistor.allergytests.selectors import allergy_test_get, allergy_test_list
-from pistor.allergytests.services import allergy_test_place, allergy_test_read
+from pistor.allergytests.services import (
+    allergy_reading_add_addendum,
+    allergy_test_place,
+    allergy_test_read,
+)
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinics.models import Clinic
 from pistor.clinics.permissions import Action
 from pistor.core import clock
-from pistor.core.errors import ValidationFailed
+from pistor.core.errors import ApplicationError, NotFound, ValidationFailed
 from pistor.patients.access import patient_get_for_user
 from pistor.patients.models import Patient
 
@@ -126,5 +130,37 @@ def allergy_test_read_view(request: HttpRequest, patient_id: int, pk: int) -> Ht
             read_errors={test.pk: exc.fields},
             read_test=test.pk,
             read_message=exc.message,
+        )
+    return redirect("allergytests:list", patient_id=patient.pk)
+
+
+@never_cache
+@staff_required(Action.ALLERGY_TEST_RECORD)
+@require_POST
+def allergy_reading_addendum_view(request: HttpRequest, patient_id: int, pk: int) -> HttpResponse:
+    clinic = _clinic(request)
+    patient = patient_get_for_user(
+        request_or_user=request, clinic=clinic, pk=patient_id, action=Action.ALLERGY_TEST_RECORD
+    )
+    test = allergy_test_get(clinic=clinic, patient=patient, pk=pk)
+    reading = getattr(test, "reading", None)
+    if reading is None:
+        raise NotFound("This test has not been read yet; an addendum goes beside a reading.")
+    try:
+        allergy_reading_add_addendum(
+            reading=reading,
+            author=request.user,
+            text=request.POST.get("text", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        fields = getattr(exc, "fields", None) or {}
+        return _page(
+            request,
+            patient,
+            exc.status,
+            addendum_errors={test.pk: fields},
+            addendum_test=test.pk,
+            addendum_message=exc.message,
         )
     return redirect("allergytests:list", patient_id=patient.pk)

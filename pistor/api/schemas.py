@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
 
 from pistor.api.errors import ErrorOut
@@ -89,3 +89,21 @@ def _within_clinic_calendar(value: dt.date) -> dt.date:
 
 
 ClinicDate = Annotated[PlainDate, AfterValidator(_within_clinic_calendar)]
+
+
+class AddendumIn(InputSchema):
+    """A correction or note beside a signed record: what, and why it comes after signing."""
+
+    text: CleanStr = Field(..., max_length=5000)
+    reason: CleanStr = Field(..., max_length=5000)
+
+
+class AddendumOut(Schema):
+    text: str
+    reason: str
+    written_at: dt.datetime
+    author: str
+
+    @staticmethod
+    def resolve_author(obj: Any) -> str:
+        return str(obj.author)

@@ -67,6 +67,7 @@ class AuditEventType(models.TextChoices):
     SCREENING_OVERRIDDEN = "screening.overridden", "Safety warning overridden"
     ALLERGY_TEST_PLACED = "allergy_test.placed", "Allergy test placed"
     ALLERGY_TEST_READ = "allergy_test.read", "Allergy test read"
+    ALLERGY_TEST_READING_SIGNED = "allergy_test.reading_signed", "Allergy test reading signed"
     CONSENT_CREATED = "consent.created", "Consent drawn up"
     CONSENT_LINK_CREATED = "consent.link_created", "Consent link sent"
     CONSENT_PATIENT_SIGNED = "consent.patient_signed", "Consent signed by the patient"
@@ -157,4 +158,8 @@ SUBJECT_TYPES: dict[str, str] = {
     "calendar_feed": "Calendar feed",
     "closed_day": "Closed day",
     "resource": "Room or device",
+    # Signed records name themselves by their model (``SignedRecord.record_type``).
+    "consents.consent": "Consent",
+    "treatments.treatmentsession": "Treatment session",
+    "allergytests.allergytestreading": "Allergy test reading",
 }

@@ -46,7 +46,7 @@ def record_sign(
     record: R,
     signer: User,
     now: dt.datetime | None = None,
-    event_type: str = "record.signed",
+    event_type: str,
     extra_fields: tuple[str, ...] = (),
 ) -> R:
     """Freeze ``record``: store its exact content (canonical JSON) and SHA-256, signer, time.

@@ -79,12 +79,22 @@ def make_test(
         batches="LOT1",
     )
     if result is not None:
-        AllergyTestReading.objects.create(
+        from pistor.audit.events import AuditEventType
+        from pistor.records.services import record_sign
+
+        reading = AllergyTestReading.objects.create(
             clinic_id=patient.clinic_id,
             test=test,
             read_at=placed + read_after,
             read_by=by,
             result=result,
+        )
+        # Readings are signed as they are recorded, as the service does.
+        record_sign(
+            record=reading,
+            signer=by,
+            now=reading.read_at,
+            event_type=AuditEventType.ALLERGY_TEST_READING_SIGNED,
         )
     return test
 

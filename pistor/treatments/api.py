@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from pistor.api.auth import allow, api_caller
-from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
+from pistor.api.schemas import ERROR_RESPONSES, AddendumIn, CleanStr, InputSchema
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound
 from pistor.patients.access import patient_get_for_user
@@ -53,7 +53,7 @@ class LineIn(InputSchema):
     batch_id: int | None = Field(None, ge=1, le=_MAX_ID)
 
 
-class PointSchema(Schema):
+class PointSchema(InputSchema):
     x: float = Field(..., description="Fraction of the drawing's width, 0 to 1.")
     y: float = Field(..., description="Fraction of the drawing's height, 0 to 1.")
 
@@ -80,11 +80,6 @@ class PointIn(InputSchema):
 class SignIn(InputSchema):
     # Required (it may be empty): signing is final, so an empty or stray body must not sign.
     notes: CleanStr = Field(..., max_length=10000)
-
-
-class AddendumIn(InputSchema):
-    text: CleanStr = Field(..., max_length=5000)
-    reason: CleanStr = Field(..., max_length=5000)
 
 
 def _no_store(response: HttpResponse) -> None:
