@@ -48,6 +48,35 @@ def _django_setup() -> None:
         raise CommandError(str(exc), status=2) from None
 
 
+def _static_fingerprint() -> str:
+    """What the collected static files are built from: every source file's path, size and
+    modification time, as the finders see them, plus the storage backend."""
+    import hashlib
+
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256(repr(settings.STORAGES.get("staticfiles")).encode())
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda found: found[0]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _collect_static() -> None:
+    """Collect (and compress) the static files, unless nothing changed since the last time:
+    compressing every file takes seconds, and every start of the server would pay them."""
+    from django.conf import settings
+
+    marker = Path(settings.STATIC_ROOT) / ".pistor-collected"
+    fingerprint = _static_fingerprint()
+    if marker.exists() and marker.read_text(encoding="utf-8").strip() == fingerprint:
+        return
+    _call_command("collectstatic", interactive=False, verbosity=0)
+    marker.write_text(fingerprint + "\n", encoding="utf-8")
+
+
 def _call_command(name: str, *args: Any, **options: Any) -> None:
     from django.core.management import call_command
     from django.core.management.base import CommandError as DjangoCommandError
@@ -187,7 +216,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Loaded the demo clinics ({details.created} records added).")
     else:
         print("The demo clinics are already in place; nothing was changed.")
-    _call_command("collectstatic", interactive=False, verbosity=0)
+    _collect_static()
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     url = f"http://{shown_host}:{args.port}/"
     _print_demo_details(details, url)
@@ -255,7 +284,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CommandError(
             f"The database needs {pending} migration(s) first: run 'pistor migrate', then serve."
         )
-    _call_command("collectstatic", interactive=False, verbosity=0)
+    _collect_static()
     print(f"Serving Pistor on {args.bind} with {args.workers} worker(s)")
     sys.stdout.flush()
     return _exec_gunicorn(bind=args.bind, workers=args.workers)
