@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
@@ -21,6 +22,7 @@ from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.units import Quantity
 from pistor.clinics.permissions import Action
 from pistor.core.errors import NotFound, ValidationFailed
+from pistor.core.pagination import LimitOffset
 from pistor.inventory import selectors, services
 from pistor.inventory.constants import ContainerForm, Occasion
 from pistor.inventory.models import Administration, Batch, Container, Fridge
@@ -321,8 +323,9 @@ def create_product(request: HttpRequest, body: StockProductIn) -> Any:
     "/batches",
     response={200: list[BatchOut], **R},
     auth=allow(Action.INVENTORY_VIEW, doing="see stock"),
-    summary="Batches in stock (all, with include_empty)",
+    summary="Batches in stock (all, with include_empty), a page at a time",
 )
+@paginate(LimitOffset)
 def list_batches(
     request: HttpRequest, product: str | None = None, include_empty: bool = False
 ) -> Any:

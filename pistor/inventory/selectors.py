@@ -91,13 +91,15 @@ def product_get(*, clinic: Clinic, code: str) -> StockProduct:
 
 def batch_list(
     *, clinic: Clinic, product_code: str | None = None, include_empty: bool = False
-) -> list[Batch]:
+) -> QuerySet[Batch]:
+    """The clinic's batches by product and expiry, used-up ones only when asked: a queryset
+    for ``pistor.core.pagination`` to page (a clinic's batches grow year on year)."""
     qs = Batch.objects.for_clinic(clinic).select_related("product", "fridge")
     if product_code:
         qs = qs.filter(product__code=product_code)
     if not include_empty:
         qs = qs.filter(quantity_on_hand__gt=0)
-    return list(qs.order_by("product__name", "expires_on", "pk"))
+    return qs.order_by("product__name", "expires_on", "pk")
 
 
 def batch_get(*, clinic: Clinic, pk: Any) -> Batch:

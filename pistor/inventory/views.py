@@ -24,6 +24,7 @@ from pistor.clinical.units import Quantity
 from pistor.clinics.models import Clinic
 from pistor.clinics.permissions import Action, can
 from pistor.core.errors import ApplicationError, Forbidden, ValidationFailed
+from pistor.core.pagination import page_of
 from pistor.inventory import selectors, services
 from pistor.inventory.forms import (
     CountForm,
@@ -82,14 +83,27 @@ def stock_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+BATCHES_PER_PAGE = 100
+
+
 @staff_required(Action.INVENTORY_VIEW)
 def batch_list_view(request: HttpRequest) -> HttpResponse:
     include_empty = request.GET.get("all") == "1"
-    batches = selectors.batch_list(clinic=_clinic(request), include_empty=include_empty)
+    page = page_of(
+        selectors.batch_list(clinic=_clinic(request), include_empty=include_empty),
+        number=request.GET.get("page"),
+        per_page=BATCHES_PER_PAGE,
+    )
     return render(
         request,
         "inventory/batch_list.html",
-        {"batches": batches, "include_empty": include_empty, "today": timezone.localdate()},
+        {
+            "page": page,
+            "batches": page.items,
+            "include_empty": include_empty,
+            "pager_query": "all=1&" if include_empty else "",
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -269,3 +269,14 @@ def test_managers_set_the_expiry_window_and_the_alerts_follow_it(manager_api, ap
         "PUT", f"{BASE}/settings", {"expiry_alert_days": 0, "container_alert_hours": 4}
     )
     assert_error_shape(bad, 422)
+
+
+def test_the_batch_list_comes_a_page_at_a_time_with_the_total(client, clinic, manager):
+    prod = product(clinic)
+    for i in range(7):
+        batch(clinic, prod, lot=f"P{i}", days=100 + i)
+    api = ApiClient(client, token_for(manager, clinic))
+    page = api.get(f"{BASE}/batches", limit=5, offset=5).json()
+    assert page["count"] == 7
+    assert [b["lot"] for b in page["items"]] == ["P5", "P6"]
+    assert_error_shape(api.get(f"{BASE}/batches", limit=0), 422)

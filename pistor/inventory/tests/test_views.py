@@ -190,3 +190,34 @@ def test_pages_make_the_same_few_queries_at_10_and_10000_movements(
         cap=14,
         check=lambda r: r.status_code == 200,
     )
+
+
+def test_the_batch_list_pages_through_a_clinic_of_years_of_deliveries(
+    client, manager, clinic, stock
+):
+    prod, _, _ = stock
+    for i in range(110):
+        batch(clinic, prod, lot=f"OLD{i:03d}", days=400 + i)
+    c = signed_in_client(client, manager)
+    first = c.get("/inventory/batches/").content.decode()
+    assert "1–100 of 112" in first and 'rel="next"' in first and "OLD097" in first
+    second = c.get("/inventory/batches/?page=2").content.decode()
+    assert "101–112 of 112" in second and "OLD109" in second and 'rel="next"' not in second
+    # A page number past the end, or not a number, shows a real page rather than an error.
+    assert "101–112 of 112" in c.get("/inventory/batches/?page=99").content.decode()
+    assert "1–100 of 112" in c.get("/inventory/batches/?page=x").content.decode()
+
+    made = iter(range(10_000))
+
+    def grow(n):
+        for _ in range(n):
+            i = next(made)
+            batch(clinic, prod, lot=f"NEW{i:04d}", days=900 + i)
+
+    assert_query_cap(
+        lambda: c.get("/inventory/batches/?page=2"),
+        grow=grow,
+        sizes=(10, 300),
+        cap=12,
+        check=lambda r: r.status_code == 200,
+    )
