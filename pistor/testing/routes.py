@@ -87,6 +87,12 @@ def _allergy_test(clinic: Any, actor: Any, world: World) -> Any:
     return make_test(world["patient"], actor)
 
 
+def _read_allergy_test(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.testing.pathway import make_test
+
+    return make_test(world["patient"], actor, result="negative")
+
+
 def _consent(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.consents.tests.factories import draft_consent
 
@@ -210,6 +216,7 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "intake_link_token": _intake_link_token,
     "consultation": _consultation,
     "allergy_test": _allergy_test,
+    "read_allergy_test": _read_allergy_test,
     "consent": _consent,
     "consent_link_token": _consent_link_token,
     "plan": _plan,
@@ -336,7 +343,7 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     "allergytests:list": _owned("patient_id", "pk", "patient"),
     "allergytests:place": _owned("patient_id", "pk", "patient"),
     "allergytests:read": _of_patient("pk", "allergy_test"),
-    "allergytests:addendum": _of_patient("pk", "allergy_test"),
+    "allergytests:addendum": _of_patient("pk", "read_allergy_test"),
     # Consents and plans (pages)
     "consents:list": _owned("patient_pk", "pk", "patient"),
     "consents:create": _owned("patient_pk", "pk", "patient"),
@@ -414,7 +421,7 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
         "test_id", "allergy_test", body={"result": "negative"}
     ),
     f"{API_ROOT}/patients/{{patient_id}}/allergy-tests/{{test_id}}/reading/addenda": _of_patient(
-        "test_id", "allergy_test", body={"text": "Walked.", "reason": "Route walk."}
+        "test_id", "read_allergy_test", body={"text": "Walked.", "reason": "Route walk."}
     ),
     # Consents and plans (API)
     f"{API_ROOT}/consents/patient/{{patient_id}}": _owned("patient_id", "pk", "patient"),
