@@ -456,3 +456,40 @@ def test_the_demo_puts_harbours_public_page_live(client):
         {"type": "first-consultation"},
     )
     assert slots.status_code == 200 and 'class="slot"' in slots.content.decode()
+
+
+def test_the_free_times_page_reads_a_fixed_number_of_queries_however_full_the_week(client, s):
+    from pistor.patients.tests.factories import build_patients
+    from pistor.testing.factories import MembershipFactory
+    from pistor.testing.queries import assert_query_cap
+
+    state: dict[str, Any] = {"made": 0}
+    staff = [MembershipFactory(clinic=s.clinic) for _ in range(100)]
+    patients = build_patients(s.clinic, 100)
+
+    def grow(n: int) -> None:
+        rows = []
+        for i in range(state["made"], state["made"] + n):
+            who, slot = i % 100, i // 100
+            start = at(8) + dt.timedelta(days=slot % 5, minutes=45 * (slot // 5))
+            rows.append(
+                Appointment(
+                    clinic=s.clinic,
+                    patient=patients[who],
+                    staff=staff[who],
+                    appointment_type=s.session,
+                    starts_at=start,
+                    ends_at=start + dt.timedelta(minutes=30),
+                    occupied_until=start + dt.timedelta(minutes=45),
+                )
+            )
+        Appointment.objects.bulk_create(rows)
+        state["made"] += n
+
+    week = {"type": "consultation", "from": monday_ahead().isoformat()}
+
+    def ok(response: Any) -> None:
+        assert response.status_code == 200 and 'class="slot"' in response.content.decode()
+
+    client.get(page_url(s))  # the address's first request opens its rate-limit window
+    assert_query_cap(lambda: client.get(page_url(s), week), grow=grow, cap=12, check=ok)
