@@ -393,7 +393,9 @@ def public_booking_make(
                 build_url=build_url,
                 intake_url=intake_url,
                 subject=f"Your appointment at {clinic.name}",
-            )
+            ),
+            # A mail server that is down must not turn a booking made into an error page.
+            robust=True,
         )
     return booking
 
@@ -540,7 +542,8 @@ def public_booking_move(
                     to=email,
                     build_url=build_url,
                     subject=f"Your appointment at {clinic.name} has moved",
-                )
+                ),
+                robust=True,
             )
     return booking_from_token(token)
 

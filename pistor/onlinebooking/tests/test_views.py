@@ -493,3 +493,17 @@ def test_the_free_times_page_reads_a_fixed_number_of_queries_however_full_the_we
 
     client.get(page_url(s))  # the address's first request opens its rate-limit window
     assert_query_cap(lambda: client.get(page_url(s), week), grow=grow, cap=12, check=ok)
+
+
+def test_a_mail_server_that_is_down_does_not_turn_the_booking_into_an_error(
+    client, s, monkeypatch, django_capture_on_commit_callbacks
+):
+    from pistor.onlinebooking import services
+
+    def down(**kwargs: Any) -> None:
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(services, "_send_confirmation", down)
+    response = book(client, s, django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    assert OnlineBooking.objects.count() == 1
