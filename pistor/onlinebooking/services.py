@@ -21,30 +21,42 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 
 from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
-from pistor.clinical import slots as core
 from pistor.clinics.models import Clinic
-from pistor.core.errors import Conflict, NotFound, ValidationFailed
+from pistor.core.errors import (
+    Conflict,
+    NotFound,
+    ValidationFailed,
+    validation_error_from_django,
+)
 from pistor.intake.services import intake_link_create
-from pistor.onlinebooking.constants import MAX_SLOTS_SHOWN, ReviewReason
+from pistor.onlinebooking.constants import ReviewReason
 from pistor.onlinebooking.models import OnlineBooking, OnlineBookingSettings
+from pistor.onlinebooking.selectors import (
+    MANAGE_SALT,
+    TAKEN,
+    booking_from_token,
+    booking_settings_get,
+    change_refusal,
+    slot_at,
+    when_text,
+)
 from pistor.patients.models import Patient
 from pistor.patients.services import PossibleDuplicate, patient_create
 from pistor.scheduling import selectors as sched
-from pistor.scheduling.constants import BookedVia, CancelledBy, Status
+from pistor.scheduling.constants import BookedVia, CancelledBy
 from pistor.scheduling.feeds import appointment_ics
 from pistor.scheduling.models import Appointment, AppointmentType
 from pistor.scheduling.services import appointment_book, appointment_cancel, appointment_move
 
-MANAGE_SALT = "pistor.onlinebooking.manage"
 FORM_SALT = "pistor.onlinebooking.form"
 SUBJECT_TYPE = "online_booking"
-TAKEN = "Sorry, that time has just been taken. Please choose another time."
 
 
 def _field(field: str, message: str) -> ValidationFailed:
@@ -52,12 +64,6 @@ def _field(field: str, message: str) -> ValidationFailed:
 
 
 # --- Settings -----------------------------------------------------------------------------
-
-
-def booking_settings_get(*, clinic: Clinic) -> OnlineBookingSettings:
-    """The clinic's settings; an unsaved default (booking off) when never set."""
-    found = OnlineBookingSettings.objects.for_clinic(clinic).first()
-    return found or OnlineBookingSettings(clinic=clinic)
 
 
 def booking_settings_update(
@@ -71,10 +77,6 @@ def booking_settings_update(
     bookable_type_ids: list[int],
 ) -> OnlineBookingSettings:
     """Turn the public page on or off, set its limits and choose the visit types it offers."""
-    from django.core.exceptions import ValidationError
-
-    from pistor.core.errors import validation_error_from_django
-
     conf = booking_settings_get(clinic=clinic)
     before = {
         "enabled": conf.enabled,
@@ -117,131 +119,7 @@ def booking_settings_update(
     return conf
 
 
-def booking_clinic_get(*, slug: str) -> tuple[Clinic, OnlineBookingSettings]:
-    """The clinic whose public page this is; NotFound unless it takes online bookings
-    (a clinic without online booking answers exactly like one that does not exist)."""
-    conf = (
-        OnlineBookingSettings.objects.select_related("clinic")
-        .filter(clinic__slug=slug[:80], enabled=True)
-        .first()
-    )
-    if conf is None:
-        raise NotFound("This clinic does not take bookings online.")
-    return conf.clinic, conf
-
-
-def bookable_types(*, clinic: Clinic) -> list[AppointmentType]:
-    return sched.appointment_type_list(clinic=clinic, online_only=True)
-
-
-def bookable_type_get(*, clinic: Clinic, code: str) -> AppointmentType:
-    for kind in bookable_types(clinic=clinic):
-        if kind.code == code:
-            return kind
-    raise NotFound("The clinic does not offer that visit online.")
-
-
 # --- Free times ---------------------------------------------------------------------------
-
-
-def _window(conf: OnlineBookingSettings, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The first and last start the page offers."""
-    return (
-        now + dt.timedelta(hours=conf.min_notice_hours),
-        now + dt.timedelta(days=conf.days_ahead),
-    )
-
-
-def public_slots(
-    *,
-    clinic: Clinic,
-    conf: OnlineBookingSettings,
-    appointment_type: AppointmentType,
-    now: dt.datetime,
-    exclude_appointment_id: int | None = None,
-    week_of: dt.date | None = None,
-    limit: int | None = MAX_SLOTS_SHOWN,
-) -> list[core.Slot]:
-    """Free starts for the type over the page's window (or the seven days from
-    ``week_of`` inside it): times only, never whose."""
-    first, last = _window(conf, now)
-    tz = sched.clinic_tz(clinic)
-    day_from, day_to = first.astimezone(tz).date(), last.astimezone(tz).date()
-    if week_of is not None:
-        day_from = min(max(day_from, week_of), day_to)
-        day_to = min(day_to, day_from + dt.timedelta(days=6))
-    cals = sched.calendars_load(
-        clinic=clinic,
-        day_from=day_from,
-        day_to=day_to,
-        exclude_appointment_id=exclude_appointment_id,
-    )
-    return [
-        slot
-        for slot in sched.slots_find(
-            clinic=clinic,
-            appointment_type=appointment_type,
-            day_from=day_from,
-            day_to=day_to,
-            not_before=first,
-            limit=limit,
-            calendars=cals,
-        )
-        if slot.start <= last
-    ]
-
-
-def _slot_at(
-    *,
-    clinic: Clinic,
-    conf: OnlineBookingSettings,
-    appointment_type: AppointmentType,
-    starts_at: dt.datetime,
-    now: dt.datetime,
-    exclude_appointment_id: int | None = None,
-) -> core.Slot:
-    """The free slot starting at ``starts_at``: a clear 422 for a time the page never
-    offers (outside the window or the opening hours), a 409 for one just taken."""
-    if starts_at.tzinfo is None:
-        raise _field("start", "Choose one of the times listed.")
-    first, last = _window(conf, now)
-    if starts_at < first:
-        raise _field(
-            "start",
-            f"Online bookings start at least {conf.min_notice_hours} hours ahead; "
-            "choose a later time.",
-        )
-    if starts_at > last:
-        raise _field(
-            "start", f"The clinic takes online bookings up to {conf.days_ahead} days ahead."
-        )
-    tz = sched.clinic_tz(clinic)
-    day = starts_at.astimezone(tz).date()
-    cals = sched.calendars_load(
-        clinic=clinic, day_from=day, day_to=day, exclude_appointment_id=exclude_appointment_id
-    )
-    end = starts_at + dt.timedelta(minutes=appointment_type.duration_minutes)
-    offered = any(
-        w.start <= starts_at and end <= w.end for cal in cals.staff.values() for w in cal.working
-    )
-    if not offered:
-        raise _field(
-            "start", "The clinic does not see patients at that time; choose a listed time."
-        )
-    for slot in sched.slots_find(
-        clinic=clinic,
-        appointment_type=appointment_type,
-        day_from=day,
-        day_to=day,
-        not_before=starts_at,
-        limit=None,
-        calendars=cals,
-    ):
-        if slot.start == starts_at:
-            return slot
-        if slot.start > starts_at:
-            break
-    raise Conflict(TAKEN)
 
 
 # --- Booking ------------------------------------------------------------------------------
@@ -291,24 +169,6 @@ def manage_token(booking: OnlineBooking) -> str:
     return signing.dumps({"b": booking.pk}, salt=MANAGE_SALT, compress=True)
 
 
-def booking_from_token(token: str) -> OnlineBooking:
-    try:
-        data = signing.loads(token[:300], salt=MANAGE_SALT)
-        pk = int(data["b"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise NotFound("This link is not valid.") from None
-    booking = (
-        OnlineBooking.objects.select_related(
-            "clinic", "appointment__appointment_type", "appointment__room"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if booking is None:
-        raise NotFound("This link is not valid.")
-    return booking
-
-
 def form_token(*, now: dt.datetime) -> str:
     """A hidden field saying when the form was shown (signed), for the minimum fill time."""
     return signing.dumps(now.timestamp(), salt=FORM_SALT)
@@ -340,7 +200,7 @@ def public_booking_make(
     conf = booking_settings_get(clinic=clinic)
     if not conf.enabled or not appointment_type.online_bookable:
         raise NotFound("The clinic does not offer that visit online.")
-    slot = _slot_at(
+    slot = slot_at(
         clinic=clinic, conf=conf, appointment_type=appointment_type, starts_at=starts_at, now=now
     )
     staff_id = sched.resource_ids(slot.resources)["staff"]
@@ -400,12 +260,6 @@ def public_booking_make(
     return booking
 
 
-def when_text(appointment: Appointment, clinic: Clinic) -> str:
-    tz = sched.clinic_tz(clinic)
-    start = appointment.starts_at.astimezone(tz)
-    return f"{start:%A %d %B %Y at %H:%M} ({clinic.time_zone})"
-
-
 def _send_confirmation(
     *,
     booking: OnlineBooking,
@@ -454,23 +308,6 @@ def _domain() -> str:
 # --- Cancel or move by the emailed link ---------------------------------------------------
 
 
-def change_refusal(
-    *, booking: OnlineBooking, conf: OnlineBookingSettings, now: dt.datetime
-) -> str | None:
-    """Why the patient can no longer change this visit online, or None if they may."""
-    appointment = booking.appointment
-    if appointment.status == Status.CANCELLED:
-        return "This appointment has been cancelled."
-    if appointment.status != Status.BOOKED:
-        return "This appointment can no longer be changed online."
-    if appointment.starts_at - now < dt.timedelta(hours=conf.change_cutoff_hours):
-        return (
-            f"Appointments can be changed online until {conf.change_cutoff_hours} hours "
-            f"before they start. Please call {booking.clinic.name} instead."
-        )
-    return None
-
-
 def public_booking_cancel(*, token: str, now: dt.datetime) -> OnlineBooking:
     booking = booking_from_token(token)
     conf = booking_settings_get(clinic=booking.clinic)
@@ -507,7 +344,7 @@ def public_booking_move(
     if refusal:
         raise Conflict(refusal)
     appointment = booking.appointment
-    slot = _slot_at(
+    slot = slot_at(
         clinic=clinic,
         conf=conf,
         appointment_type=appointment.appointment_type,
@@ -549,15 +386,6 @@ def public_booking_move(
 
 
 # --- Reception's check of flagged registrations -------------------------------------------
-
-
-def review_list(*, clinic: Clinic) -> list[OnlineBooking]:
-    return list(
-        OnlineBooking.objects.for_clinic(clinic)
-        .filter(needs_review=True, reviewed_at__isnull=True)
-        .select_related("patient", "appointment__appointment_type")
-        .order_by("created_at")[:100]
-    )
 
 
 def booking_review_done(*, clinic: Clinic, actor: Any, booking_id: int, now: dt.datetime) -> None:

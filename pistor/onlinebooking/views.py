@@ -27,6 +27,7 @@ from pistor.core import clock
 from pistor.core.errors import ApplicationError, NotFound, ValidationFailed
 from pistor.core.forms import errors_beside_fields
 from pistor.onlinebooking import constants as C
+from pistor.onlinebooking import selectors as sel
 from pistor.onlinebooking import services as svc
 from pistor.onlinebooking.forms import BookingForm, BookingSettingsForm, parse_start
 from pistor.scheduling import selectors as sched
@@ -110,11 +111,11 @@ def book_view(request: HttpRequest, slug: str) -> HttpResponse:
     if limited:
         return limited
     try:
-        clinic, conf = svc.booking_clinic_get(slug=slug)
+        clinic, conf = sel.booking_clinic_get(slug=slug)
     except NotFound as exc:
         return _not_found(request, exc.message)
     now = clock.now()
-    types = svc.bookable_types(clinic=clinic)
+    types = sel.bookable_types(clinic=clinic)
     context: dict[str, Any] = {"clinic": clinic, "conf": conf, "types": types}
     code = (request.POST if request.method == "POST" else request.GET).get("type", "")
     chosen = next((t for t in types if t.code == code), None)
@@ -162,7 +163,7 @@ def book_view(request: HttpRequest, slug: str) -> HttpResponse:
                         {
                             "clinic": clinic,
                             "chosen": chosen,
-                            "when": svc.when_text(booking.appointment, clinic),
+                            "when": sel.when_text(booking.appointment, clinic),
                             "email": data["email"],
                         },
                     )
@@ -186,7 +187,7 @@ def book_view(request: HttpRequest, slug: str) -> HttpResponse:
         context.update(form=form, start=start.astimezone(sched.clinic_tz(clinic)))
         return render(request, "onlinebooking/book.html", context)
     weeks = _weeks(request, clinic, conf, now)
-    slots = svc.public_slots(
+    slots = sel.public_slots(
         clinic=clinic, conf=conf, appointment_type=chosen, now=now, week_of=weeks["week_of"]
     )
     context.update(weeks, days=_slot_days(slots, clinic))
@@ -202,7 +203,7 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
     if limited:
         return limited
     try:
-        booking = svc.booking_from_token(token)
+        booking = sel.booking_from_token(token)
     except NotFound as exc:
         return _not_found(request, exc.message)
     now = clock.now()
@@ -229,13 +230,13 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
         except ApplicationError as exc:
             message, status = exc.message, exc.status
     clinic = booking.clinic
-    conf = svc.booking_settings_get(clinic=clinic)
-    refusal = svc.change_refusal(booking=booking, conf=conf, now=now)
+    conf = sel.booking_settings_get(clinic=clinic)
+    refusal = sel.change_refusal(booking=booking, conf=conf, now=now)
     days: list[Any] = []
     weeks: dict[str, Any] = {}
     if refusal is None and request.GET.get("move"):
         weeks = _weeks(request, clinic, conf, now)
-        slots = svc.public_slots(
+        slots = sel.public_slots(
             clinic=clinic,
             conf=conf,
             appointment_type=booking.appointment.appointment_type,
@@ -248,7 +249,7 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
         "clinic": clinic,
         "booking": booking,
         "appointment": booking.appointment,
-        "when": svc.when_text(booking.appointment, clinic),
+        "when": sel.when_text(booking.appointment, clinic),
         "refusal": refusal,
         "message": message,
         "done": done,
@@ -271,7 +272,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     """Managers turn the public page on or off, choose the types it offers, and check the
     registrations the page flagged."""
     clinic = _clinic(request)
-    conf = svc.booking_settings_get(clinic=clinic)
+    conf = sel.booking_settings_get(clinic=clinic)
     types = sched.appointment_type_list(clinic=clinic)
     choices = [(t.pk, t.name) for t in types]
     initial = {
@@ -320,6 +321,6 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "conf": conf,
         "clinic": clinic,
         "public_url": request.build_absolute_uri(f"/book/{clinic.slug}/"),
-        "to_review": svc.review_list(clinic=clinic),
+        "to_review": sel.review_list(clinic=clinic),
     }
     return render(request, "onlinebooking/settings.html", context, status=status)

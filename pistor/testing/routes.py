@@ -187,7 +187,7 @@ def _online_booking(clinic: Any, actor: Any, world: World) -> Any:
 def _online_booking_token(clinic: Any, actor: Any, world: World) -> str:
     from django.core import signing
 
-    from pistor.onlinebooking.services import MANAGE_SALT
+    from pistor.onlinebooking.selectors import MANAGE_SALT
 
     # A well-signed link to a booking that does not exist: the page answers 404, not 500.
     return signing.dumps({"b": 10**9 + clinic.pk}, salt=MANAGE_SALT, compress=True)

@@ -240,7 +240,7 @@ def test_a_clash_found_by_the_booking_itself_rolls_back_the_new_registration(
         starts_at=at(10),
     )
     stale = Slot(at(10), at(10, 30), (f"staff:{s.ann.pk}", f"room:{s.room2.pk}"))
-    monkeypatch.setattr(services, "_slot_at", lambda **kw: stale)
+    monkeypatch.setattr(services, "slot_at", lambda **kw: stale)
     before = counts()
     response = book(client, s, django_capture_on_commit_callbacks)
     assert response.status_code == 409
@@ -464,7 +464,7 @@ def test_the_free_times_page_reads_a_fixed_number_of_queries_however_full_the_we
     from pistor.testing.queries import assert_query_cap
 
     state: dict[str, Any] = {"made": 0}
-    staff = [MembershipFactory(clinic=s.clinic) for _ in range(100)]
+    staff: list[Any] = [MembershipFactory(clinic=s.clinic) for _ in range(100)]
     patients = build_patients(s.clinic, 100)
 
     def grow(n: int) -> None:
