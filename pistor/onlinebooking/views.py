@@ -283,17 +283,6 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "types": [t.pk for t in types if t.online_bookable],
     }
     status = 200
-    if request.method == "POST" and request.POST.get("action") == "reviewed":
-        try:
-            booking_id = int(request.POST.get("booking", ""))
-            svc.booking_review_done(
-                clinic=clinic, actor=request.user, booking_id=booking_id, now=clock.now()
-            )
-        except (ValueError, OverflowError, NotFound):
-            messages.error(request, "No such registration to check.")
-        else:
-            messages.success(request, "Marked as checked.")
-        return redirect("onlinebooking:settings")
     if request.method == "POST":
         form = BookingSettingsForm(request.POST, type_choices=choices)
         if form.is_valid():
@@ -321,6 +310,28 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "conf": conf,
         "clinic": clinic,
         "public_url": request.build_absolute_uri(f"/book/{clinic.slug}/"),
-        "to_review": sel.review_list(clinic=clinic),
+        "to_review": len(sel.review_list(clinic=clinic)),
     }
     return render(request, "onlinebooking/settings.html", context, status=status)
+
+
+@never_cache
+@staff_required(Action.PATIENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def review_view(request: HttpRequest) -> HttpResponse:
+    """Registrations the public page flagged (an email or a name and birth date that match
+    another record): reception checks whether it is the same person, then marks it."""
+    clinic = _clinic(request)
+    if request.method == "POST":
+        try:
+            booking_id = int(request.POST.get("booking", ""))
+            svc.booking_review_done(
+                clinic=clinic, actor=request.user, booking_id=booking_id, now=clock.now()
+            )
+        except (ValueError, OverflowError, NotFound):
+            messages.error(request, "No such registration to check.")
+        else:
+            messages.success(request, "Marked as checked.")
+        return redirect("onlinebooking:review")
+    context = {"to_review": sel.review_list(clinic=clinic)}
+    return render(request, "onlinebooking/review.html", context)

@@ -428,19 +428,22 @@ def test_reception_cannot_change_the_settings(client, clinic, receptionist):
     assert client.get(reverse("onlinebooking:settings")).status_code == 403
 
 
-def test_flagged_registrations_are_listed_for_checking_and_marked_checked(
-    client, s, manager, django_capture_on_commit_callbacks
+def test_reception_checks_flagged_registrations_and_marks_them_checked(
+    client, s, receptionist, django_capture_on_commit_callbacks
 ):
     new_patient(s.clinic, email="kim@example.org", date_of_birth=dt.date(1980, 1, 1))
     book(client, s, django_capture_on_commit_callbacks, email="kim@example.org")
     booking = OnlineBooking.objects.get(needs_review=True)
-    signed_in_client(client, manager)
-    url = reverse("onlinebooking:settings")
+    signed_in_client(client, receptionist)
+    url = reverse("onlinebooking:review")
     assert booking.patient.record_number in client.get(url).content.decode()
-    client.post(url, {"action": "reviewed", "booking": str(booking.pk)})
+    client.post(url, {"booking": "not a number"})
+    client.post(url, {"booking": str(booking.pk)})
     booking.refresh_from_db()
     assert booking.reviewed_at is not None
     assert 'id="nothing-to-review"' in client.get(url).content.decode()
+    event = AuditEvent.objects.get(event_type="online_booking.reviewed")
+    assert event.after == {"patient": booking.patient_id}
 
 
 def test_the_demo_puts_harbours_public_page_live(client):
