@@ -10,6 +10,11 @@ from django import forms
 from pistor.core.forms import ClinicDateField
 from pistor.onlinebooking.constants import MAX_DAYS_AHEAD
 
+# No listed time is outside these years; beyond them, converting between time zones
+# (9999-12-31 23:30 -05:00 is already the year 10000 in London) would overflow.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2200
+OUTSIDE_YEARS = "That date is far outside the times the clinic offers; choose a listed time."
+
 
 def parse_start(value: str) -> dt.datetime | None:
     """A start sent back from the list of free times (ISO 8601 with its offset)."""
@@ -17,7 +22,9 @@ def parse_start(value: str) -> dt.datetime | None:
         start = dt.datetime.fromisoformat(value.strip()[:40])
     except ValueError:
         return None
-    return start if start.tzinfo is not None else None
+    if start.tzinfo is None or not EARLIEST_YEAR <= start.year <= LATEST_YEAR:
+        return None
+    return start
 
 
 class BookingForm(forms.Form):
@@ -59,8 +66,12 @@ class BookingForm(forms.Form):
     shown = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
 
     def clean_start(self) -> dt.datetime:
-        start = parse_start(self.cleaned_data["start"])
+        value = self.cleaned_data["start"]
+        start = parse_start(value)
         if start is None:
+            year = value.strip()[:4]
+            if year.isdigit() and not EARLIEST_YEAR <= int(year) <= LATEST_YEAR:
+                raise forms.ValidationError(OUTSIDE_YEARS)
             raise forms.ValidationError("Choose one of the times listed.")
         return start
 

@@ -253,7 +253,8 @@ def test_a_clash_found_by_the_booking_itself_rolls_back_the_new_registration(
 @pytest.mark.parametrize(
     ("over", "status", "words"),
     [
-        ({"start": "9999-12-31T10:00:00+00:00"}, 422, "days ahead"),
+        ({"start": "9999-12-31T23:30:00-05:00"}, 422, "far outside the times"),
+        ({"start": "2100-01-04T10:00:00+00:00"}, 422, "days ahead"),
         ({"start": "not a time"}, 422, "Choose one of the times listed"),
         ({"start": "2027-01-04T10:00:00"}, 422, "Choose one of the times listed"),  # no offset
         ({"start": "OUTSIDE"}, 422, "does not see patients at that time"),
@@ -282,6 +283,23 @@ def test_bad_input_gets_a_clear_message_and_writes_nothing(
     assert response.status_code == status, response.content[:800]
     assert words in response.content.decode()
     assert counts() == before
+
+
+def test_far_out_dates_in_the_address_show_the_page_not_an_error(
+    client, s, django_capture_on_commit_callbacks
+):
+    booking = _booked(client, s, django_capture_on_commit_callbacks)
+    extreme = "9999-12-31T23:30:00-05:00"
+    for params in (
+        {"type": "consultation", "start": extreme},
+        {"type": "consultation", "from": "9999-12-31"},
+    ):
+        assert client.get(page_url(s), params).status_code == 200
+    url = reverse("onlinebooking:manage", args=[manage_token(booking)])
+    assert client.get(url, {"move": "1", "from": "0001-01-01"}).status_code == 200
+    moved = client.post(url, {"action": "move", "start": extreme})
+    assert moved.status_code == 422 and "Choose one of the times listed" in moved.content.decode()
+    assert Appointment.objects.get().starts_at == at(10)
 
 
 def test_a_clinic_without_online_booking_or_an_unoffered_type_answers_not_found(client, s):
