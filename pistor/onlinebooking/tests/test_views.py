@@ -528,3 +528,13 @@ def test_a_mail_server_that_is_down_does_not_turn_the_booking_into_an_error(
     response = book(client, s, django_capture_on_commit_callbacks)
     assert response.status_code == 200
     assert OnlineBooking.objects.count() == 1
+
+
+def test_the_home_page_leads_managers_to_the_settings_and_reception_to_the_checks(
+    client, clinic, manager, receptionist
+):
+    signed_in_client(client, manager)
+    assert reverse("onlinebooking:settings") in client.get("/").content.decode()
+    client.logout()
+    signed_in_client(client, receptionist)
+    assert reverse("onlinebooking:review") in client.get("/").content.decode()
