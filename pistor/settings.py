@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "pistor.consents",
     "pistor.plans",
     "pistor.scheduling",
+    "pistor.onlinebooking",
     "pistor.tools",
     "pistor.intake",
     "pistor.consultations",

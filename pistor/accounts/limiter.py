@@ -212,3 +212,12 @@ def purge_expired(*, now: datetime | None = None) -> int:
         last_attempt_at__lte=now - max(cooloff(), ACCOUNT_WINDOW)
     ).delete()
     return deleted
+
+
+def address_claim(scope: str, ip_address: str | None, *, limit: int, window: timedelta) -> bool:
+    """Claim one request of ``scope`` (e.g. "online-booking") for an address: False once the
+    address has made ``limit`` of them within ``window``. The same one-statement claim as the
+    sign-in's; the key is a keyed hash, so the table holds no addresses."""
+    message = f"scope\x00{scope}\x00{ip_address or ''}".encode()
+    key = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return _claim_window(key, limit=limit, window=window, now=timezone.now())

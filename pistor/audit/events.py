@@ -112,6 +112,15 @@ class AuditEventType(models.TextChoices):
     INVENTORY_FRIDGE_READING = "inventory.fridge_reading", "Fridge temperature recorded"
     INVENTORY_SETTINGS_UPDATED = "inventory.settings_updated", "Stock alert settings changed"
     INVENTORY_ALERTS_SENT = "inventory.alerts_sent", "Stock alerts emailed to managers"
+    # Online booking (the public page)
+    ONLINE_BOOKING_MADE = "online_booking.made", "Booked online by a patient"
+    ONLINE_BOOKING_CANCELLED = "online_booking.cancelled", "Online booking cancelled by link"
+    ONLINE_BOOKING_MOVED = "online_booking.moved", "Online booking moved by link"
+    ONLINE_BOOKING_REVIEWED = "online_booking.reviewed", "Online registration reviewed"
+    ONLINE_BOOKING_SETTINGS_UPDATED = (
+        "online_booking.settings_updated",
+        "Online booking settings changed",
+    )
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -162,4 +171,5 @@ SUBJECT_TYPES: dict[str, str] = {
     "consents.consent": "Consent",
     "treatments.treatmentsession": "Treatment session",
     "allergytests.allergytestreading": "Allergy test reading",
+    "online_booking": "Online booking",
 }

@@ -165,6 +165,10 @@ def demo_load() -> DemoDetails:
 
     created += sum(scheduling_demo_load(clinic=clinic) for clinic in clinics.values())
 
+    from pistor.onlinebooking.demo import online_booking_demo_load  # Harbour's public page
+
+    created += sum(online_booking_demo_load(clinic=clinic) for clinic in clinics.values())
+
     return DemoDetails(
         password=DEMO_PASSWORD,
         totp_secret=DEMO_TOTP_SECRET,

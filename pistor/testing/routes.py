@@ -183,6 +183,22 @@ def _treatment_session(clinic: Any, actor: Any, world: World) -> Any:
     return {"session": session, "line": line, "area": area, "plan": plan}
 
 
+def _online_booking(clinic: Any, actor: Any, world: World) -> Any:
+    """The clinic's public booking page, switched on; its manage link is a signed token."""
+    from pistor.onlinebooking.models import OnlineBookingSettings
+
+    return OnlineBookingSettings.objects.create(clinic=clinic, enabled=True)
+
+
+def _online_booking_token(clinic: Any, actor: Any, world: World) -> str:
+    from django.core import signing
+
+    from pistor.onlinebooking.selectors import MANAGE_SALT
+
+    # A well-signed link to a booking that does not exist: the page answers 404, not 500.
+    return signing.dumps({"b": 10**9 + clinic.pk}, salt=MANAGE_SALT, compress=True)
+
+
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
 # clinic, built in this order (later builders may use earlier objects). A new app adds its
 # objects here.
@@ -228,6 +244,8 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "fridge": _fridge,
     "treatment": _treatment_session,
     "schedule": _schedule,
+    "online_booking": _online_booking,
+    "online_booking_token": _online_booking_token,
 }
 
 
@@ -315,6 +333,11 @@ _SIGNATURE = (
 
 # Keyed by "namespace:name" for pages and by the path template for API operations.
 ROUTE_OBJECTS: dict[str, RouteObject] = {
+    # Online booking (public pages)
+    "onlinebooking:page": RouteObject(
+        lambda w: {"slug": w["online_booking"].clinic.slug}, owned=False
+    ),
+    "onlinebooking:manage": _token("token", "online_booking_token"),
     "patients:detail": _owned("pk", "pk", "patient"),
     "patients:edit": _owned("pk", "pk", "patient"),
     "patients:archive": _owned("pk", "pk", "patient"),
