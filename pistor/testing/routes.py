@@ -199,9 +199,6 @@ def _online_booking_token(clinic: Any, actor: Any, world: World) -> str:
     return signing.dumps({"b": 10**9 + clinic.pk}, salt=MANAGE_SALT, compress=True)
 
 
-# name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
-# clinic, built in this order (later builders may use earlier objects). A new app adds its
-# objects here.
 def _schedule(clinic: Any, actor: Any, world: World) -> Any:
     """Opening hours, two practitioners, rooms and visit types; one booked appointment of the
     world's patient; a calendar feed of the first practitioner."""
@@ -223,6 +220,9 @@ def _schedule(clinic: Any, actor: Any, world: World) -> Any:
     return {"setup": setup, "appointment": appointment, "feed": feed, "feed_token": token}
 
 
+# name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
+# clinic, built in this order (later builders may use earlier objects). A new app adds its
+# objects here.
 WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "patient": _patient,
     "audit_event": _audit_event,
