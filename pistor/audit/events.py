@@ -111,6 +111,12 @@ class AuditEventType(models.TextChoices):
     INVENTORY_FRIDGE_READING = "inventory.fridge_reading", "Fridge temperature recorded"
     INVENTORY_SETTINGS_UPDATED = "inventory.settings_updated", "Stock alert settings changed"
     INVENTORY_ALERTS_SENT = "inventory.alerts_sent", "Stock alerts emailed to managers"
+    # Messages, reminders and recalls (issue 11 §7)
+    MESSAGE_SENT = "message.sent", "Message sent"
+    MESSAGE_NOT_SENT = "message.not_sent", "Message not sent"
+    MESSAGE_PREFERENCES_CHANGED = "message.preferences_changed", "Contact preferences changed"
+    MESSAGING_SETTINGS_CHANGED = "message.settings_changed", "Reminder settings changed"
+    DAILY_JOB_ENQUEUED = "message.daily_job_enqueued", "Daily reminders started"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -157,4 +163,7 @@ SUBJECT_TYPES: dict[str, str] = {
     "calendar_feed": "Calendar feed",
     "closed_day": "Closed day",
     "resource": "Room or device",
+    "message": "Message",
+    "message_preference": "Contact preferences",
+    "messaging_settings": "Reminder settings",
 }
