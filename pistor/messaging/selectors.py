@@ -20,7 +20,7 @@ from pistor.clinical.protocols import MAINTENANCE, course_rhythms, rhythm_for_se
 from pistor.messaging.constants import AFTERCARE_LOOKBACK_HOURS, Kind
 from pistor.messaging.models import Message, MessagePreference, MessagingSettings
 from pistor.plans.models import Plan, PlanSession
-from pistor.records.models import RecordStatus
+from pistor.records.constants import RecordStatus
 from pistor.scheduling.constants import Status
 from pistor.scheduling.models import Appointment
 from pistor.treatments.models import TreatmentSession
