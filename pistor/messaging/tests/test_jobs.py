@@ -257,7 +257,7 @@ def test_the_daily_stock_email_lists_low_stock_and_expiring_batches_once_a_day(
     batch(clinic, low, lot="LOW-1", days=300, ml="10")
     soon = product(clinic, code="soon-saline", name="Soon saline")
     batch(clinic, soon, lot="SOON-1", days=3, ml="100")
-    now = dt.datetime.combine(dt.date.today(), dt.time(9), tzinfo=LONDON)
+    now = dt.datetime.combine(dt.datetime.now(LONDON).date(), dt.time(9), tzinfo=LONDON)
     [sent] = stock_alerts_send(clinic=clinic, now=now)
     assert stock_alerts_send(clinic=clinic, now=now + dt.timedelta(hours=1)) == []
     [email] = mail.outbox
