@@ -50,6 +50,15 @@ def preference_get(*, patient: Patient) -> MessagePreference:
     return found or MessagePreference(clinic_id=patient.clinic_id, patient=patient)
 
 
+def patient_messages(*, clinic_id: int, patient_id: int) -> QuerySet[Message]:
+    """A patient's messages, newest first, for paging."""
+    return (
+        Message.objects.for_clinic(clinic_id)
+        .filter(patient_id=patient_id)
+        .order_by("-created_at", "-pk")
+    )
+
+
 def message_list_for_patient(
     *, clinic_id: int, patient_id: int, limit: int = MESSAGE_LIST_MAX
 ) -> list[Message]:

@@ -499,6 +499,15 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     ),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare": _session_route("session_id"),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare.pdf": _session_route("session_id"),
+    # Messages (issue 11 §7)
+    "messaging:patient": _owned("patient_pk", "pk", "patient"),
+    "messaging:preferences": _owned(
+        "patient_pk", "pk", "patient", body={"channel": "email", "marketing_opt_out": "on"}
+    ),
+    f"{API_ROOT}/messaging/patients/{{patient_id}}/messages": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/messaging/patients/{{patient_id}}/preferences": _owned(
+        "patient_id", "pk", "patient", body={"channel": "sms", "marketing_opt_out": True}
+    ),
 }
 
 # --------------------------------------------------------------------------------------
