@@ -73,7 +73,10 @@ def _route(
     preference = preference_get(patient=patient)
     if category == Category.MARKETING and preference.marketing_opt_out:
         return ("", "", MessageStatus.OPTED_OUT)
-    options = {Channel.EMAIL: patient.email.strip(), Channel.SMS: patient.phone.strip()}
+    options: dict[str, str] = {
+        Channel.EMAIL.value: patient.email.strip(),
+        Channel.SMS.value: patient.phone.strip(),
+    }
     order = [preference.channel, *(c for c in options if c != preference.channel)]
     for channel in order:
         if options[channel]:

@@ -264,7 +264,8 @@ def test_the_daily_stock_email_lists_low_stock_and_expiring_batches_once_a_day(
     assert email.to == [manager.email]
     assert "Below the reorder level" in email.body and "Low saline" in email.body
     assert "Expiring within" in email.body and "SOON-1" in email.body
-    assert sent.kind == Kind.STOCK_ALERT and sent.staff.user == manager and sent.patient is None
+    assert sent.kind == Kind.STOCK_ALERT and sent.patient is None
+    assert sent.staff is not None and sent.staff.user == manager
 
 
 def test_no_stock_email_without_alerts(clinic, manager):

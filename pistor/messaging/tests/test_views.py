@@ -16,8 +16,8 @@ from pistor.messaging.jobs import course_reminders_send
 from pistor.messaging.models import Message, MessagePreference, MessagingSettings
 from pistor.messaging.services import message_send
 from pistor.messaging.tests.factories import course_plan, given_sessions, patient
-from pistor.patients.tests.factories import PatientFactory
 from pistor.testing.queries import assert_query_cap
+from tests.api.helpers import make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 def _reminder(clinic, who, key):
     return message_send(
         clinic=clinic, kind=Kind.APPOINTMENT_REMINDER, dedupe_key=key,
-        template="appointment_reminder", context={"visit": "Session", "day": "Monday", "time": "10:00"},
-        patient=who,
+        template="appointment_reminder", patient=who,
+        context={"visit": "Session", "day": "Monday", "time": "10:00"},
     )  # fmt: skip
 
 
@@ -64,7 +64,7 @@ def test_bad_preferences_get_a_message_and_change_nothing(client, clinic, recept
 
 
 def test_another_clinics_patient_is_not_found(client, clinic, other_clinic, receptionist):
-    stranger = PatientFactory(clinic=other_clinic)
+    stranger = make_patient(other_clinic)
     signed_in_client(client, receptionist)
     assert client.get(reverse("messaging:patient", args=[stranger.pk])).status_code == 404
     response = client.post(reverse("messaging:preferences", args=[stranger.pk]), {"channel": "sms"})
