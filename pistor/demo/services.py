@@ -165,6 +165,10 @@ def demo_load() -> DemoDetails:
 
     created += sum(scheduling_demo_load(clinic=clinic) for clinic in clinics.values())
 
+    from pistor.messaging.demo import messaging_demo_load  # reminders sent, a recall due
+
+    created += sum(messaging_demo_load(clinic=clinic) for clinic in clinics.values())
+
     return DemoDetails(
         password=DEMO_PASSWORD,
         totp_secret=DEMO_TOTP_SECRET,
