@@ -106,6 +106,11 @@ def _log_page(
         number=request.GET.get("page"),
         per_page=LOG_PER_PAGE,
     )
+    patients_listed(
+        request_or_user=request, clinic=clinic, query=f"messages sent {kind}".strip(),
+        include_archived=True, patients=[m.patient for m in page.items if m.patient],
+        where="page",
+    )  # fmt: skip
     current = messaging_settings_get(clinic=clinic)
     role = getattr(request, "membership", None)
     context = {

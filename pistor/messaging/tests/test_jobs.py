@@ -7,6 +7,10 @@ import datetime as dt
 import pytest
 from django.core import mail
 
+from pistor.accounts.tests.test_lockout import (  # the project's flood helpers
+    _in_threads,
+    threads_share_a_file_database,  # noqa: F401 - a fixture
+)
 from pistor.audit.models import AuditEvent
 from pistor.messaging import sms
 from pistor.messaging.constants import Category, Channel, Kind, MessageStatus
@@ -271,3 +275,29 @@ def test_the_daily_stock_email_lists_low_stock_and_expiring_batches_once_a_day(
 def test_no_stock_email_without_alerts(clinic, manager):
     assert stock_alerts_send(clinic=clinic, now=dt.datetime.now(dt.UTC)) == []
     assert mail.outbox == []
+
+
+@pytest.fixture
+def raced_patient(transactional_db, clinic):
+    return patient(clinic)
+
+
+@pytest.fixture
+def race(raced_patient, threads_share_a_file_database):  # noqa: F811
+    # In this order: the data exists before SQLite's test database is copied to a file.
+    return raced_patient
+
+
+def test_workers_racing_for_one_occasion_send_it_once(race, clinic):
+    """Eight workers, real connections, released together: one message, one email."""
+    results = _in_threads(
+        8,
+        lambda: message_send(
+            clinic=clinic, kind=Kind.APPOINTMENT_REMINDER, dedupe_key="raced",
+            template="appointment_reminder", patient=race,
+            context={"visit": "Session", "day": "Monday", "time": "10:00"},
+        ),
+    )  # fmt: skip
+    assert sum(r is not None for r in results) == 1
+    assert len(mail.outbox) == 1
+    assert _in_threads(1, lambda: Message.objects.filter(dedupe_key="raced").count()) == [1]
