@@ -78,7 +78,7 @@ def _course_given(clinic: Clinic, patient: Patient, practitioner: User, now: dt.
             clinic=clinic, actor=practitioner, code="nctf-135ha", name="NCTF 135 HA",
             manufacturer="Filorga", form="vial", unit_volume_ml="3",
         )  # fmt: skip
-    batch_receive(
+    batch = batch_receive(
         clinic=clinic, actor=practitioner, product_code="nctf-135ha", lot="NC-DEMO-R",
         expires_on=now.date() + dt.timedelta(days=200), quantity=Quantity.of("30", "mL"),
         at=start - dt.timedelta(days=5),
@@ -93,7 +93,10 @@ def _course_given(clinic: Clinic, patient: Patient, practitioner: User, now: dt.
     for week in range(COURSE_SESSIONS):
         at = start + dt.timedelta(days=7 * week)
         session = session_start(clinic=clinic, patient=patient, plan=plan, by=practitioner, now=at)
-        cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="3", now=at)
+        cocktail_line_add(
+            session=session, by=practitioner, code="nctf-135ha", volume="3",
+            batch_id=batch.pk, now=at,
+        )  # fmt: skip
         chart_area_add(
             session=session, by=practitioner, region="face-front", technique_code="nappage",
             depth="2.5", needle_gauge=30, needle_length="4", injections=40, volume="3",
