@@ -14,6 +14,7 @@ import os
 import time
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django_tasks import task_backends
 
 from pistor.messaging.constants import SWEEP_INTERVAL_SECONDS
@@ -21,11 +22,26 @@ from pistor.messaging.jobs import due_jobs_enqueue
 from pistor.messaging.tasks import messaging_sweep
 
 MAX_TASKS_PER_ROUND = 100
+# Finished task rows are kept two weeks (to look into a failure), then removed, or the table
+# would grow by a row for every audit seal; django-tasks-db's own default age.
+TASK_RESULTS_KEPT_DAYS = 14
+PRUNE_INTERVAL_SECONDS = 3600
 
 
 @dataclass
 class WorkerState:
     last_sweep: float | None = None
+    last_prune: float | None = None
+
+
+def finished_tasks_prune(*, now: dt.datetime) -> int:
+    """Delete finished task results older than two weeks; returns how many."""
+    from django_tasks_db.models import DBTaskResult
+
+    old = DBTaskResult.objects.finished().filter(
+        finished_at__lte=now - dt.timedelta(days=TASK_RESULTS_KEPT_DAYS)
+    )
+    return int(old.delete()[0])
 
 
 def queued_tasks_run(*, max_tasks: int = MAX_TASKS_PER_ROUND) -> bool:
@@ -57,4 +73,8 @@ def worker_round(
     if state.last_sweep is None or tick - state.last_sweep >= SWEEP_INTERVAL_SECONDS:
         messaging_sweep.enqueue()
         state.last_sweep = tick
-    queued_tasks_run()
+    ran = queued_tasks_run()
+    if ran and (state.last_prune is None or tick - state.last_prune >= PRUNE_INTERVAL_SECONDS):
+        # The backend stamps finished_at with the real time, so prune by it too.
+        finished_tasks_prune(now=timezone.now())
+        state.last_prune = tick

@@ -91,7 +91,12 @@ def test_the_worker_runs_what_the_database_backend_queued(settings, clinic):
     from django_tasks_db.models import DBTaskResult
 
     from pistor.messaging.tasks import messaging_sweep
-    from pistor.messaging.worker import WorkerState, queued_tasks_run, worker_round
+    from pistor.messaging.worker import (
+        WorkerState,
+        finished_tasks_prune,
+        queued_tasks_run,
+        worker_round,
+    )
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     result = messaging_sweep.enqueue()
@@ -106,3 +111,7 @@ def test_the_worker_runs_what_the_database_backend_queued(settings, clinic):
     counts.pop("seal_audit_trail", None)  # asked for by the audit events the jobs wrote
     assert counts == {"messaging_sweep": 2, "daily_job_run": len(DailyJob)}
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    # Finished rows are kept two weeks, then cleared away.
+    assert finished_tasks_prune(now=dt.datetime.now(dt.UTC)) == 0
+    assert finished_tasks_prune(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=15)) > 0
+    assert not DBTaskResult.objects.exists()
