@@ -12,23 +12,15 @@ from __future__ import annotations
 import datetime as dt
 
 from pistor.accounts.models import User
-from pistor.allergytests.services import allergy_test_place, allergy_test_read
-from pistor.clinical.units import Quantity
 from pistor.clinics.models import Clinic
-from pistor.consents.constants import ConsentKind
-from pistor.consents.services import consent_countersign, consent_create, consent_patient_sign
 from pistor.core import clock
-from pistor.intake.demo import _answers
-from pistor.intake.services import intake_submit
-from pistor.inventory.models import StockProduct
-from pistor.inventory.services import batch_receive, product_create
 from pistor.messaging.constants import Channel
 from pistor.messaging.jobs import appointment_reminders_send, course_reminders_send
 from pistor.messaging.services import preference_set
 from pistor.patients.models import Patient
 from pistor.patients.services import patient_create
-from pistor.plans.demo import demo_signature
 from pistor.plans.services import plan_create
+from pistor.treatments.demo import course_ready
 from pistor.treatments.models import TreatmentSession
 from pistor.treatments.services import (
     PointIn,
@@ -47,41 +39,9 @@ LAST_SESSION_DAYS_AGO = 200
 
 def _course_given(clinic: Clinic, patient: Patient, practitioner: User, now: dt.datetime) -> int:
     start = now - dt.timedelta(days=LAST_SESSION_DAYS_AGO + 7 * (COURSE_SESSIONS - 1))
-    intake_submit(
-        clinic=clinic, patient=patient, actor=practitioner, complete=True,
-        answers=_answers(weight_kg="66"),
-    )  # fmt: skip
-    placed = start - dt.timedelta(days=4)
-    test = allergy_test_place(
-        clinic=clinic, patient=patient, actor=practitioner, placed_at=placed,
-        sites="left forearm, inner", products=["nctf-135ha"], batches="NC-DEMO-R", now=now,
-    )  # fmt: skip
-    allergy_test_read(
-        clinic=clinic, test=test, actor=practitioner, read_at=placed + dt.timedelta(hours=50),
-        result="negative", notes="No reaction.", now=now,
-    )  # fmt: skip
-    consent = consent_create(
-        clinic=clinic, patient=patient, by=practitioner, kind=ConsentKind.TREATMENT,
-        indication_code="skin-rejuvenation", product_codes=["nctf-135ha"],
-    )  # fmt: skip
-    signed_at = start - dt.timedelta(days=1)
-    consent_patient_sign(
-        consent=consent, signature=demo_signature(patient.full_name),
-        signed_name=patient.full_name, actor=practitioner, now=signed_at,
-    )  # fmt: skip
-    consent_countersign(
-        consent=consent, practitioner=practitioner,
-        signature=demo_signature(practitioner.full_name), now=signed_at,
-    )  # fmt: skip
-    if not StockProduct.objects.for_clinic(clinic).filter(code="nctf-135ha").exists():
-        product_create(
-            clinic=clinic, actor=practitioner, code="nctf-135ha", name="NCTF 135 HA",
-            manufacturer="Filorga", form="vial", unit_volume_ml="3",
-        )  # fmt: skip
-    batch = batch_receive(
-        clinic=clinic, actor=practitioner, product_code="nctf-135ha", lot="NC-DEMO-R",
-        expires_on=now.date() + dt.timedelta(days=200), quantity=Quantity.of("30", "mL"),
-        at=start - dt.timedelta(days=5),
+    batch = course_ready(
+        clinic=clinic, patient=patient, practitioner=practitioner, start=start, now=now,
+        lot="NC-DEMO-R", ml="30", weight_kg="66",
     )  # fmt: skip
     plan = plan_create(
         clinic=clinic, patient=patient, by=practitioner, indication_code="skin-rejuvenation",
