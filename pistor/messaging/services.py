@@ -100,7 +100,10 @@ def message_send(
 ) -> Message | None:
     """Send one message for the occasion ``dedupe_key``, or nothing if it was already
     logged. Returns the new log row (sent, failed, opted out or without contact), or None
-    when another caller had already claimed the occasion."""
+    when another caller had already claimed the occasion.
+
+    Call it outside a transaction (the jobs do): the claim must commit before anything is
+    sent, or a rollback afterwards would forget a message that has already gone."""
     now = now or clock.now()
     category = KIND_CATEGORY[kind]
     channel, address, status = _route(patient=patient, staff=staff, category=category)
