@@ -529,7 +529,8 @@ def cmd_audit_seal(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Seal the audit trail every few seconds until stopped (or the parent demo exits)."""
+    """Every few seconds until stopped (or the parent demo exits): enqueue the reminders
+    and daily jobs that are due, run the queued tasks, and seal the audit trail."""
     _django_setup()
     import time
 
@@ -537,12 +538,21 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.db import close_old_connections
 
     from pistor.audit.services import audit_seal
+    from pistor.messaging.worker import WorkerState, worker_round
 
     interval = args.interval or settings.AUDIT_SEAL_INTERVAL_SECONDS
     parent = os.getppid()
-    print(f"Pistor worker: sealing the audit trail every {interval:g} s (Ctrl+C to stop)")
+    state = WorkerState()
+    print(
+        f"Pistor worker: running reminders and queued tasks, sealing the audit trail every "
+        f"{interval:g} s (Ctrl+C to stop)"
+    )
     sys.stdout.flush()
     while True:
+        try:
+            worker_round(state)
+        except Exception as exc:  # as below: the next round tries again
+            print(f"worker: messages failed ({type(exc).__name__}); retrying", file=sys.stderr)
         try:
             audit_seal()
         except Exception as exc:  # a database hiccup must not stop the worker
@@ -787,11 +797,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser(
         "worker",
-        help="run the background worker (seals the audit trail)",
-        description="Seal the audit trail every PISTOR_AUDIT_SEAL_INTERVAL_SECONDS (2).",
+        help="run the background worker (reminders, queued tasks, audit sealing)",
+        description="Every PISTOR_AUDIT_SEAL_INTERVAL_SECONDS (2): enqueue the reminders "
+        "and each clinic's daily jobs (next-session reminders, maintenance recalls, stock "
+        "alerts, once per clinic-local day at its hour), run the queued tasks of the "
+        "database task backend, and seal the audit trail.",
     )
     worker.add_argument("--interval", type=float, default=0, metavar="SECONDS")
-    worker.add_argument("--once", action="store_true", help="seal once and exit")
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
     worker.add_argument("--with-parent", action="store_true", help=argparse.SUPPRESS)
     worker.set_defaults(handler=cmd_worker)
 

@@ -103,12 +103,16 @@ AUDIT_SEAL_COALESCE_SECONDS = float(
 )
 AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_INTERVAL_SECONDS", "2"))
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_GRACE_SECONDS", "300"))
-# django-tasks: this release ships no database backend, so tasks run right after the
-# commit that asks for them (ImmediateBackend); `pistor worker` covers the periodic work.
+# django-tasks with django-tasks-db's database backend: tasks are rows that `pistor worker`
+# (started by `pistor demo`, run beside `pistor serve`) picks up, so a send survives a
+# restart. Tests run each task at once (ImmediateBackend), as PISTOR_TASKS_BACKEND may too.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
-            "PISTOR_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+            "PISTOR_TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
         )
     }
 }
@@ -146,6 +150,8 @@ INSTALLED_APPS = [
     "pistor.api",
     "pistor.web",
     "django_tasks",
+    "django_tasks_db",
+    "pistor.messaging",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +290,15 @@ EMAIL_USE_SSL = env_bool("PISTOR_EMAIL_USE_SSL", EMAIL_PORT == 465)
 EMAIL_TIMEOUT = env_int("PISTOR_EMAIL_TIMEOUT_SECONDS", 10)
 EMAIL_FILE_PATH = DATA_DIR / "mail"  # for the file-based backend
 DEFAULT_FROM_EMAIL = os.environ.get("PISTOR_EMAIL_FROM", "Pistor <pistor@localhost>")
+# Text messages (pistor.messaging.sms): console by default, a file per message with
+# PISTOR_SMS_BACKEND=pistor.messaging.sms.FileSmsBackend, an outbox in memory in tests.
+SMS_BACKEND = os.environ.get(
+    "PISTOR_SMS_BACKEND",
+    "pistor.messaging.sms.MemorySmsBackend"
+    if TESTING
+    else "pistor.messaging.sms.ConsoleSmsBackend",
+)
+SMS_FILE_PATH = Path(os.environ.get("PISTOR_SMS_FILE_PATH", DATA_DIR / "sms"))
 # How long an emailed password-reset link works (Django's setting), and an invitation.
 PASSWORD_RESET_TIMEOUT = env_int("PISTOR_PASSWORD_RESET_SECONDS", 3600)
 PISTOR_INVITATION_DAYS = env_int("PISTOR_INVITATION_DAYS", 7)

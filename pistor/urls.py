@@ -20,6 +20,7 @@ urlpatterns = [
     path("treatments/", include("pistor.treatments.urls")),
     path("scheduling/", include("pistor.scheduling.urls")),
     path("book/", include("pistor.onlinebooking.urls")),
+    path("messages/", include("pistor.messaging.urls")),
     *api_urlpatterns,
 ]
 

@@ -80,6 +80,9 @@ def _mount_routers() -> None:
     from pistor.scheduling.api import router as scheduling_router
 
     api.add_router("/scheduling", scheduling_router)
+    from pistor.messaging.api import router as messaging_router
+
+    api.add_router("/messaging", messaging_router)
 
 
 _mount_routers()

@@ -121,6 +121,12 @@ class AuditEventType(models.TextChoices):
         "online_booking.settings_updated",
         "Online booking settings changed",
     )
+    # Messages, reminders and recalls (issue 11 §7)
+    MESSAGE_SENT = "message.sent", "Message sent"
+    MESSAGE_NOT_SENT = "message.not_sent", "Message not sent"
+    MESSAGE_PREFERENCES_CHANGED = "message.preferences_changed", "Contact preferences changed"
+    MESSAGING_SETTINGS_CHANGED = "message.settings_changed", "Reminder settings changed"
+    DAILY_JOB_ENQUEUED = "message.daily_job_enqueued", "Daily reminders started"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -172,4 +178,7 @@ SUBJECT_TYPES: dict[str, str] = {
     "treatments.treatmentsession": "Treatment session",
     "allergytests.allergytestreading": "Allergy test reading",
     "online_booking": "Online booking",
+    "message": "Message",
+    "message_preference": "Contact preferences",
+    "messaging_settings": "Reminder settings",
 }

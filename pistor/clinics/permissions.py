@@ -57,6 +57,13 @@ class Action(StrEnum):
     SCHEDULE_VIEW = "schedule.view"
     APPOINTMENT_BOOK = "appointment.book"
     SCHEDULE_MANAGE = "schedule.manage"
+    # Messages (issue 11 §7): a patient's messages and contact preferences (no health data in
+    # them), reception's due-recalls worklist; the clinic's whole log and its reminder
+    # settings for managers.
+    MESSAGES_VIEW = "messages.view"
+    MESSAGE_PREFERENCES_EDIT = "message_preferences.edit"
+    RECALLS_VIEW = "recalls.view"
+    MESSAGE_LOG_VIEW = "message_log.view"
 
 
 _ALL = frozenset(Action)
@@ -93,6 +100,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.TREATMENT_SIGN,
             Action.SCHEDULE_VIEW,
             Action.APPOINTMENT_BOOK,
+            Action.MESSAGES_VIEW,
+            Action.MESSAGE_PREFERENCES_EDIT,
+            Action.RECALLS_VIEW,
         }
     ),
     Role.NURSE: frozenset(
@@ -119,6 +129,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.TREATMENT_RECORD,
             Action.SCHEDULE_VIEW,
             Action.APPOINTMENT_BOOK,
+            Action.MESSAGES_VIEW,
+            Action.MESSAGE_PREFERENCES_EDIT,
+            Action.RECALLS_VIEW,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
@@ -134,6 +147,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.INTAKE_LINK_SEND,
             Action.SCHEDULE_VIEW,
             Action.APPOINTMENT_BOOK,
+            Action.MESSAGES_VIEW,
+            Action.MESSAGE_PREFERENCES_EDIT,
+            Action.RECALLS_VIEW,
         }
     ),
     Role.MANAGER: _ALL - _PRACTITIONER_ONLY,

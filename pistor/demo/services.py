@@ -168,6 +168,9 @@ def demo_load() -> DemoDetails:
     from pistor.onlinebooking.demo import online_booking_demo_load  # Harbour's public page
 
     created += sum(online_booking_demo_load(clinic=clinic) for clinic in clinics.values())
+    from pistor.messaging.demo import messaging_demo_load  # reminders sent, a recall due
+
+    created += sum(messaging_demo_load(clinic=clinic) for clinic in clinics.values())
 
     return DemoDetails(
         password=DEMO_PASSWORD,

@@ -1,8 +1,9 @@
 """The daily stock alert email to each clinic's managers, through django-tasks.
 
-Nothing schedules it inside Pistor: run ``pistor inventory alerts`` once a day (cron, a
-systemd timer, or the worker's scheduler once there is one). The message names products
-and lots only, never patients.
+``pistor worker`` sends it every day through the message log
+(``pistor.messaging.jobs.stock_alerts_send``, which reuses ``alert_text``);
+``pistor inventory alerts`` sends it at once. The message names products and lots only,
+never patients.
 """
 
 from __future__ import annotations

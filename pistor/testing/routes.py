@@ -610,6 +610,15 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     f"{API_ROOT}/scheduling/feeds/{{feed_id}}": RouteObject(
         lambda w: {"feed_id": w["schedule"]["feed"].pk}, only_roles=frozenset({"manager"})
     ),
+    # Messages (issue 11 §7)
+    "messaging:patient": _owned("patient_pk", "pk", "patient"),
+    "messaging:preferences": _owned(
+        "patient_pk", "pk", "patient", body={"channel": "email", "marketing_opt_out": "on"}
+    ),
+    f"{API_ROOT}/messaging/patients/{{patient_id}}/messages": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/messaging/patients/{{patient_id}}/preferences": _owned(
+        "patient_id", "pk", "patient", body={"channel": "sms", "marketing_opt_out": True}
+    ),
 }
 
 # --------------------------------------------------------------------------------------

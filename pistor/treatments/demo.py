@@ -22,7 +22,7 @@ from pistor.consents.services import consent_countersign, consent_create, consen
 from pistor.intake.demo import _answers
 from pistor.intake.models import IntakeForm
 from pistor.intake.services import intake_submit
-from pistor.inventory.models import StockProduct
+from pistor.inventory.models import Batch, StockProduct
 from pistor.inventory.services import batch_receive, product_create
 from pistor.patients.models import Patient
 from pistor.plans.demo import demo_signature
@@ -51,32 +51,28 @@ CHARTS = [
 ]
 
 
-def treatments_demo_load(*, clinic: Clinic) -> int:
-    """A patient mid-course with signed sessions and an addendum; returns rows made."""
-    if clinic.slug != HARBOUR:
-        return 0
-    practitioner = User.objects.filter(email__iexact="practitioner@harbour.example").first()
-    if practitioner is None:
-        return 0
-    patient = (
-        Patient.objects.for_clinic(clinic).filter(given_name=GIVEN, family_name=FAMILY).first()
-    )
-    if (
-        patient is None
-        or IntakeForm.objects.for_clinic(clinic).filter(patient=patient).exists()
-        or TreatmentSession.objects.for_clinic(clinic).filter(patient=patient).exists()
-    ):
-        return 0
-    now = timezone.now()
-    start = now - dt.timedelta(days=22)
+def course_ready(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    practitioner: User,
+    start: dt.datetime,
+    now: dt.datetime,
+    lot: str,
+    ml: str,
+    weight_kg: str,
+) -> Batch:
+    """What a demo patient needs before a skin-rejuvenation course starting at ``start``:
+    intake, a negative NCTF allergy test read two days later, a signed consent, and a
+    batch of NCTF in stock (returned). Dates in the past, in the order they happened."""
     intake_submit(
         clinic=clinic, patient=patient, actor=practitioner, complete=True,
-        answers=_answers(weight_kg="61"),
+        answers=_answers(weight_kg=weight_kg),
     )  # fmt: skip
     placed = start - dt.timedelta(days=4)
     test = allergy_test_place(
         clinic=clinic, patient=patient, actor=practitioner, placed_at=placed,
-        sites="left forearm, inner", products=["nctf-135ha"], batches="NC-DEMO-1", now=now,
+        sites="left forearm, inner", products=["nctf-135ha"], batches=lot, now=now,
     )  # fmt: skip
     allergy_test_read(
         clinic=clinic, test=test, actor=practitioner, read_at=placed + dt.timedelta(hours=50),
@@ -100,10 +96,34 @@ def treatments_demo_load(*, clinic: Clinic) -> int:
             clinic=clinic, actor=practitioner, code="nctf-135ha", name="NCTF 135 HA",
             manufacturer="Filorga", form="vial", unit_volume_ml="3",
         )  # fmt: skip
-    batch_receive(
-        clinic=clinic, actor=practitioner, product_code="nctf-135ha", lot="NC-DEMO-1",
-        expires_on=now.date() + dt.timedelta(days=300), quantity=Quantity.of("60", "mL"),
+    return batch_receive(
+        clinic=clinic, actor=practitioner, product_code="nctf-135ha", lot=lot,
+        expires_on=now.date() + dt.timedelta(days=300), quantity=Quantity.of(ml, "mL"),
         at=start - dt.timedelta(days=5),
+    )  # fmt: skip
+
+
+def treatments_demo_load(*, clinic: Clinic) -> int:
+    """A patient mid-course with signed sessions and an addendum; returns rows made."""
+    if clinic.slug != HARBOUR:
+        return 0
+    practitioner = User.objects.filter(email__iexact="practitioner@harbour.example").first()
+    if practitioner is None:
+        return 0
+    patient = (
+        Patient.objects.for_clinic(clinic).filter(given_name=GIVEN, family_name=FAMILY).first()
+    )
+    if (
+        patient is None
+        or IntakeForm.objects.for_clinic(clinic).filter(patient=patient).exists()
+        or TreatmentSession.objects.for_clinic(clinic).filter(patient=patient).exists()
+    ):
+        return 0
+    now = timezone.now()
+    start = now - dt.timedelta(days=22)
+    course_ready(
+        clinic=clinic, patient=patient, practitioner=practitioner, start=start, now=now,
+        lot="NC-DEMO-1", ml="60", weight_kg="61",
     )  # fmt: skip
     plan = plan_create(
         clinic=clinic, patient=patient, by=practitioner, indication_code="skin-rejuvenation",

@@ -48,6 +48,10 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.SCHEDULE_VIEW:       (Y,            Y,     Y,         Y),
     Action.APPOINTMENT_BOOK:    (Y,            Y,     Y,         Y),
     Action.SCHEDULE_MANAGE:     (N,            N,     N,         Y),
+    Action.MESSAGES_VIEW:       (Y,            Y,     Y,         Y),
+    Action.MESSAGE_PREFERENCES_EDIT: (Y,       Y,     Y,         Y),
+    Action.RECALLS_VIEW:        (Y,            Y,     Y,         Y),
+    Action.MESSAGE_LOG_VIEW:    (N,            N,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()

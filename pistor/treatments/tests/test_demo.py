@@ -24,4 +24,4 @@ def test_the_demo_has_a_patient_mid_course_and_loading_again_changes_nothing():
     progress = course_progress(plan=plan)
     assert progress.done == 3 and not progress.findings
     demo_load()
-    assert TreatmentSession.objects.count() == 3
+    assert TreatmentSession.objects.filter(patient__family_name="Whitaker").count() == 3
