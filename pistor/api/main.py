@@ -80,6 +80,9 @@ def _mount_routers() -> None:
     from pistor.scheduling.api import router as scheduling_router
 
     api.add_router("/scheduling", scheduling_router)
+    from pistor.photos.api import router as photos_router
+
+    api.add_router("/photos", photos_router)
 
 
 _mount_routers()

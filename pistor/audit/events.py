@@ -111,6 +111,12 @@ class AuditEventType(models.TextChoices):
     INVENTORY_FRIDGE_READING = "inventory.fridge_reading", "Fridge temperature recorded"
     INVENTORY_SETTINGS_UPDATED = "inventory.settings_updated", "Stock alert settings changed"
     INVENTORY_ALERTS_SENT = "inventory.alerts_sent", "Stock alerts emailed to managers"
+    # Photographs
+    PHOTO_UPLOADED = "photo.uploaded", "Photograph taken or uploaded"
+    PHOTO_VIEWED = "photo.viewed", "Photograph opened"
+    PHOTO_FILED = "photo.filed", "Photograph filed under a treatment session"
+    PHOTO_WITHDRAWN = "photo.withdrawn", "Photograph withdrawn"
+    PHOTO_EXPORTED = "photo.exported", "Photograph exported for publicity"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -157,4 +163,5 @@ SUBJECT_TYPES: dict[str, str] = {
     "calendar_feed": "Calendar feed",
     "closed_day": "Closed day",
     "resource": "Room or device",
+    "photo": "Photograph",
 }

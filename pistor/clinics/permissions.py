@@ -57,6 +57,11 @@ class Action(StrEnum):
     SCHEDULE_VIEW = "schedule.view"
     APPOINTMENT_BOOK = "appointment.book"
     SCHEDULE_MANAGE = "schedule.manage"
+    # Photographs (issue 12): see; take or upload and withdraw; export for publicity, which
+    # the patient's photograph consent must allow.
+    PHOTO_VIEW = "photo.view"
+    PHOTO_RECORD = "photo.record"
+    PHOTO_EXPORT = "photo.export"
 
 
 _ALL = frozenset(Action)
@@ -93,6 +98,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.TREATMENT_SIGN,
             Action.SCHEDULE_VIEW,
             Action.APPOINTMENT_BOOK,
+            Action.PHOTO_VIEW,
+            Action.PHOTO_RECORD,
+            Action.PHOTO_EXPORT,
         }
     ),
     Role.NURSE: frozenset(
@@ -119,6 +127,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.TREATMENT_RECORD,
             Action.SCHEDULE_VIEW,
             Action.APPOINTMENT_BOOK,
+            Action.PHOTO_VIEW,
+            Action.PHOTO_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.

@@ -177,6 +177,12 @@ def _treatment_session(clinic: Any, actor: Any, world: World) -> Any:
     return {"session": session, "line": line, "area": area, "plan": plan}
 
 
+def _photo(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.photos.tests.factories import photo_of
+
+    return photo_of(clinic=clinic, patient=world["patient"], by=actor)
+
+
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
 # clinic, built in this order (later builders may use earlier objects). A new app adds its
 # objects here.
@@ -199,6 +205,7 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "container": _container,
     "fridge": _fridge,
     "treatment": _treatment_session,
+    "photo": _photo,
 }
 
 
@@ -499,6 +506,24 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     ),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare": _session_route("session_id"),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare.pdf": _session_route("session_id"),
+    # Photographs (pages and API)
+    "photos:list": _owned("patient_pk", "pk", "patient"),
+    "photos:upload": _owned("patient_pk", "pk", "patient"),
+    "photos:compare": _owned("patient_pk", "pk", "patient"),
+    "photos:file": RouteObject(lambda w: {"pk": w["photo"].pk, "rendition": "thumb"}),
+    "photos:withdraw": _owned("pk", "pk", "photo"),
+    "photos:export": _owned("pk", "pk", "photo"),
+    f"{API_ROOT}/photos/patients/{{patient_id}}/photos": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/photos/{{photo_id}}": _owned("photo_id", "pk", "photo"),
+    f"{API_ROOT}/photos/{{photo_id}}/file": _owned("photo_id", "pk", "photo"),
+    f"{API_ROOT}/photos/{{photo_id}}/session": RouteObject(
+        lambda w: {"photo_id": w["photo"].pk},
+        body={"session_id": 1},
+    ),
+    f"{API_ROOT}/photos/{{photo_id}}/withdraw": _owned(
+        "photo_id", "pk", "photo", body={"reason": "Taken in error (route walk)."}
+    ),
+    f"{API_ROOT}/photos/{{photo_id}}/export/marketing": _owned("photo_id", "pk", "photo"),
 }
 
 # --------------------------------------------------------------------------------------

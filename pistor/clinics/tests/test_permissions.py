@@ -48,6 +48,9 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.SCHEDULE_VIEW:       (Y,            Y,     Y,         Y),
     Action.APPOINTMENT_BOOK:    (Y,            Y,     Y,         Y),
     Action.SCHEDULE_MANAGE:     (N,            N,     N,         Y),
+    Action.PHOTO_VIEW:          (Y,            Y,     N,         Y),
+    Action.PHOTO_RECORD:        (Y,            Y,     N,         Y),
+    Action.PHOTO_EXPORT:        (Y,            N,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()
