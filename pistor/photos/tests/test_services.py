@@ -133,10 +133,8 @@ def test_a_session_of_another_patient_is_refused(clinic, practitioner, patient, 
     from pistor.treatments.services import session_start
 
     other = PatientFactory(clinic=clinic, family_name="Otherson")
-    session = session_start(
-        clinic=clinic, patient=other, plan=ready_plan(clinic=clinic, by=practitioner, patient=other),
-        by=practitioner,
-    )  # fmt: skip
+    plan = ready_plan(clinic=clinic, by=practitioner, patient=other)
+    session = session_start(clinic=clinic, patient=other, plan=plan, by=practitioner)
     photo_consent(clinic=clinic, patient=patient, by=practitioner)
     with pytest.raises(ValidationFailed, match="another patient"):
         services.photo_upload(
