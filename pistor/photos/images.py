@@ -81,7 +81,7 @@ def photo_clean(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
         with warnings.catch_warnings():
             # Pillow only warns between its two bomb limits: here a warning is a refusal.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            image: Image.Image = Image.open(io.BytesIO(data), formats=list(FORMATS))
             width, height = image.size
             if width < 1 or height < 1 or width * height > max_pixels:
                 raise _refuse(

@@ -3,6 +3,8 @@ authorised bytes, attaching to a session, withdrawal, the marketing export, bad 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -131,7 +133,7 @@ def test_no_consent_answers_409(api, patient, photo_dir):
 def test_a_session_of_another_patient_cannot_take_this_patients_photo(
     api, clinic, practitioner, patient, photo_dir
 ):
-    other = PatientFactory(clinic=clinic, family_name="Otherson")
+    other: Any = PatientFactory(clinic=clinic, family_name="Otherson")
     plan = ready_plan(clinic=clinic, by=practitioner, patient=other)
     session = session_start(clinic=clinic, patient=other, plan=plan, by=practitioner)
     photo_consent(clinic=clinic, patient=patient, by=practitioner)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -40,7 +41,11 @@ def test_an_upload_keeps_three_clean_files_and_names_its_consent(
     # Private: under the photographs' own directory, with no public address.
     assert photo.original_key.startswith(f"clinic-{clinic.pk}/patient-{patient.pk}/")
     event = AuditEvent.objects.get(event_type="photo.uploaded", subject_id=str(photo.pk))
-    assert event.after["consent"] == consent.pk and "Photoson" not in str(event.after)
+    assert (
+        event.after is not None
+        and event.after["consent"] == consent.pk
+        and "Photoson" not in str(event.after)
+    )
 
 
 def test_no_photograph_without_a_photograph_consent_in_force(
@@ -132,7 +137,7 @@ def test_bad_details_are_refused_beside_their_field(
 def test_a_session_of_another_patient_is_refused(clinic, practitioner, patient, photo_dir):
     from pistor.treatments.services import session_start
 
-    other = PatientFactory(clinic=clinic, family_name="Otherson")
+    other: Any = PatientFactory(clinic=clinic, family_name="Otherson")
     plan = ready_plan(clinic=clinic, by=practitioner, patient=other)
     session = session_start(clinic=clinic, patient=other, plan=plan, by=practitioner)
     photo_consent(clinic=clinic, patient=patient, by=practitioner)
