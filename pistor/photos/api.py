@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from pistor.api.auth import allow, api_caller
@@ -22,7 +21,7 @@ from pistor.core.pagination import MAX_OFFSET, MAX_PER_PAGE
 from pistor.patients.access import patient_get_for_user
 from pistor.photos import services
 from pistor.photos.constants import PhotoView, Rendition
-from pistor.photos.images import photo_too_large
+from pistor.photos.http import photo_response, upload_read
 from pistor.photos.models import Photo
 from pistor.photos.selectors import photo_count, photo_get, photo_list
 
@@ -103,16 +102,6 @@ def _photo(request: HttpRequest, photo_id: int) -> Photo:
     return photo_get(clinic_id=api_caller(request).clinic.pk, pk=photo_id)
 
 
-def _stream(opened: services.OpenedPhoto, *, attachment: bool = False) -> FileResponse:
-    response = FileResponse(
-        opened.file, content_type=opened.content_type, as_attachment=attachment,
-        filename=opened.filename,
-    )  # fmt: skip
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def _form_text(request: HttpRequest, name: str, limit: int = 2000) -> str:
     value = request.POST.get(name, "")
     if len(value) > limit:
@@ -169,21 +158,13 @@ _UPLOAD_BODY = {
 def upload_photo(request: HttpRequest, response: HttpResponse, patient_id: int) -> Any:
     # The patient first: another clinic's patient answers 404 whatever the body holds.
     patient = _patient(request, patient_id, Action.PHOTO_RECORD)
-    upload = request.FILES.get("file")
-    if upload is None:
-        raise ValidationFailed(
-            "Send the photograph as multipart/form-data in the field 'file'.",
-            fields={"file": ["Required: a JPEG, PNG or WebP image."]},
-        )
-    max_bytes = settings.PISTOR_PHOTO_MAX_BYTES
-    if upload.size is not None and upload.size > max_bytes:
-        raise photo_too_large(max_bytes)
+    data = upload_read(request.FILES.get("file"))
     session_raw = _form_text(request, "session_id", 30).strip()
     photo = services.photo_upload(
         clinic=api_caller(request).clinic,
         patient=patient,
         by=api_caller(request).user,
-        data=upload.read(max_bytes + 1),
+        data=data,
         view=_form_text(request, "view", 40),
         taken_at=_taken_at(_form_text(request, "taken_at", 60)),
         session_id=session_raw or None,
@@ -246,7 +227,7 @@ def get_photo(request: HttpRequest, response: HttpResponse, photo_id: int) -> An
 )
 def get_photo_file(request: HttpRequest, photo_id: int, query: Query[PhotoFileQuery]) -> Any:
     photo = _photo(request, photo_id)
-    return _stream(
+    return photo_response(
         services.photo_open(photo=photo, by=api_caller(request).user, rendition=query.rendition)
     )
 
@@ -298,4 +279,4 @@ def withdraw_photo(
 def export_photo(request: HttpRequest, photo_id: int) -> Any:
     photo = _photo(request, photo_id)
     opened = services.photo_export_for_marketing(photo=photo, by=api_caller(request).user)
-    return _stream(opened, attachment=True)
+    return photo_response(opened, attachment=True)

@@ -18,7 +18,7 @@ from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
 from pistor.consents.constants import PhotoUse
 from pistor.core import clock
-from pistor.core.errors import Conflict, ValidationFailed
+from pistor.core.errors import Conflict, NotFound, ValidationFailed
 from pistor.photos.constants import NOTE_MAX, WITHDRAW_REASON_MAX, PhotoView, Rendition
 from pistor.photos.images import photo_clean
 from pistor.photos.models import Photo
@@ -223,6 +223,14 @@ def photo_session_set(*, photo: Photo, by: User, session_id: int | str) -> Photo
     return photo
 
 
+def _open(key: str) -> IO[bytes]:
+    try:
+        return photo_storage().open(key, "rb")
+    except (FileNotFoundError, OSError):
+        # Lost from the storage (a restore without its files): say so, not a crash.
+        raise NotFound("This photograph's file is missing from the storage.") from None
+
+
 @dataclass
 class OpenedPhoto:
     file: IO[bytes]
@@ -240,7 +248,7 @@ def photo_open(*, photo: Photo, by: User, rendition: str) -> OpenedPhoto:
         if rendition == Rendition.ORIGINAL
         else "image/jpeg"
     )
-    handle = photo_storage().open(key, "rb")
+    handle = _open(key)
     audit_record(
         clinic=photo.clinic,
         actor=by,
@@ -265,7 +273,7 @@ def photo_export_for_marketing(*, photo: Photo, by: User) -> OpenedPhoto:
             "marketing ticked would allow it.",
             extra={"reasons": [{"code": "photo-consent-no-marketing"}]},
         )
-    handle = photo_storage().open(photo.display_key, "rb")
+    handle = _open(photo.display_key)
     audit_record(
         clinic=photo.clinic,
         actor=by,

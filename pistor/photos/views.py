@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +22,7 @@ from pistor.core.errors import ApplicationError, NotFound, ValidationFailed
 from pistor.patients.access import patient_get_for_user
 from pistor.photos import services
 from pistor.photos.constants import NOTE_MAX, PhotoView, Rendition
-from pistor.photos.images import photo_too_large
+from pistor.photos.http import photo_response, upload_read
 from pistor.photos.models import Photo
 from pistor.photos.selectors import (
     photo_consent_in_force,
@@ -53,19 +52,6 @@ def _patient(request: HttpRequest, pk: int, action: Action) -> Patient:
     return patient_get_for_user(
         request_or_user=request, clinic=_clinic(request), pk=pk, action=action
     )
-
-
-def _stream(opened: services.OpenedPhoto, *, attachment: bool = False) -> HttpResponse:
-    response = FileResponse(
-        opened.file,
-        content_type=opened.content_type,
-        as_attachment=attachment,
-        filename=opened.filename,
-    )
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    # A streaming response, typed as the page views' HttpResponse for the access gate.
-    return cast("HttpResponse", response)
 
 
 def _photo_url(photo: Photo, rendition: str) -> str:
@@ -153,17 +139,8 @@ def photo_upload_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
         "note": request.POST.get("note", ""),
         "taken_at": request.POST.get("taken_at", ""),
     }
-    upload = request.FILES.get("file")
     try:
-        if upload is None:
-            raise ValidationFailed(
-                "Choose a photograph to upload, or take one with the camera.",
-                fields={"file": ["Choose a photograph to upload, or take one with the camera."]},
-            )
-        max_bytes = settings.PISTOR_PHOTO_MAX_BYTES
-        if upload.size is not None and upload.size > max_bytes:
-            raise photo_too_large(max_bytes)  # refused without reading the file
-        data = upload.read(max_bytes + 1)
+        data = upload_read(request.FILES.get("file"))
         session_raw = chosen["session"].strip()
         photo = services.photo_upload(
             clinic=_clinic(request),
@@ -196,7 +173,7 @@ def photo_file_view(request: HttpRequest, pk: int, rendition: str) -> HttpRespon
     if rendition not in Rendition.values:
         raise NotFound("No such photograph.")
     photo = photo_get(clinic_id=_clinic(request).pk, pk=pk)
-    return _stream(services.photo_open(photo=photo, by=_actor(request), rendition=rendition))
+    return photo_response(services.photo_open(photo=photo, by=_actor(request), rendition=rendition))
 
 
 def _pick(request: HttpRequest, name: str, patient: Patient) -> Photo | None:
@@ -277,4 +254,4 @@ def photo_export_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("photos:list", args=[photo.patient_id]) + f"#photo-{photo.pk}")
-    return _stream(opened, attachment=True)
+    return photo_response(opened, attachment=True)

@@ -253,3 +253,13 @@ def test_thumbnails_are_made_once_not_per_request(
         assert response.status_code == 200
         b"".join(response.streaming_content)
     assert stored_files(photo_dir) == files_after_upload
+
+
+def test_a_file_lost_from_the_storage_answers_404_not_a_crash(staff, clinic, practitioner, patient):
+    from pistor.photos.storage import photo_storage
+
+    photo = photo_of(clinic=clinic, patient=patient, by=practitioner)
+    photo_storage().delete(photo.display_key)
+    response = staff.get(reverse("photos:file", args=[photo.pk, "display"]))
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(event_type="photo.viewed").exists()
