@@ -28,6 +28,34 @@ from tests.e2e.test_journeys import assert_page_was_clean, enter_code, give_auth
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(scope="module")
+def live_server():
+    """The live server, answering one request at a time.
+
+    The test database is SQLite in memory, whose one connection the server's threads share
+    with the test; a page of photographs makes the browser ask for several images at once,
+    and each opening is audited (a write), which two threads on one connection cannot do
+    together. A SQLite file or PostgreSQL queues such writes; here the server does.
+    """
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+    from pytest_django.live_server_helper import LiveServer
+
+    class OneRequestAtATime(WSGIServer):
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            # The server thread itself takes the connections over (LiveServerThread.run).
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATime  # type: ignore[assignment]
+    try:
+        server = LiveServer("localhost")
+    finally:
+        LiveServerThread.server_class = threaded
+    yield server
+    server.stop()
+
+
 def _course_of_six(clinic: Any, practitioner: Any) -> tuple[Any, list[TreatmentSession]]:
     """A patient like the demo's mid-course one: six signed weekly sessions behind her."""
     plan = ready_plan(clinic=clinic, by=practitioner)
@@ -48,18 +76,6 @@ def _course_of_six(clinic: Any, practitioner: Any) -> tuple[Any, list[TreatmentS
         session_sign(session=session, signer=practitioner, now=at + dt.timedelta(minutes=30))
         sessions.append(session)
     return patient, sessions
-
-
-def _one_image_request_at_a_time(page) -> None:
-    """The test database is SQLite in memory with a shared cache, where two requests
-    writing at once (each opening of a photograph is audited) fail at once instead of
-    waiting as a SQLite file does: the browser's parallel image requests are passed on one
-    by one (Playwright's sync handlers run in turn)."""
-
-    def handle(route):
-        route.fulfill(response=route.fetch())
-
-    page.route(re.compile(r"/photos/\d+/file/"), handle)
 
 
 def _wait_until_drawn(page, selector: str) -> None:
@@ -98,7 +114,6 @@ def test_journey_baseline_and_session_6_thigh_photographs_compared_with_the_slid
     patient, sessions = _course_of_six(clinic, practitioner)
     moving_clock.advance(dt.timedelta(days=40))
     photo_consent(clinic=clinic, patient=patient, by=practitioner)
-    _one_image_request_at_a_time(page)
     give_authenticator(practitioner, totp_key)
     sign_in(page, practitioner)
     enter_code(page, totp_key)
@@ -151,4 +166,67 @@ def test_journey_baseline_and_session_6_thigh_photographs_compared_with_the_slid
     assert clip == "inset(0px 20% 0px 0px)" or clip == "inset(0 20% 0 0)"
     slider.fill("10")
     expect(page.locator("#slider-after")).to_have_attribute("data-shown", "10")
+    assert_page_was_clean(page)
+
+
+@pytest.fixture
+def camera_page(browser, live_server):
+    """A second Chromium, with a fake camera (its test device), for the live-camera path."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PageProblems
+
+    camera_browser = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+        ],
+    )
+    context = camera_browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = PageProblems()
+    page.on("console", problems.console)
+    page.on("pageerror", problems.page_error)
+    page.problems = problems
+    yield page
+    context.close()
+    camera_browser.close()
+
+
+def test_journey_the_live_camera_shows_the_previous_photograph_as_a_guide(
+    camera_page, clinic, practitioner, totp_key
+):
+    from pistor.patients.tests.factories import PatientFactory
+    from pistor.photos.tests.factories import photo_of
+
+    page = camera_page
+    patient: Any = PatientFactory(clinic=clinic, family_name="Camerason")
+    earlier = photo_of(
+        clinic=clinic, patient=patient, by=practitioner, data=demo_thighs_image(progress=0)
+    )
+    give_authenticator(practitioner, totp_key)
+    sign_in(page, practitioner)
+    enter_code(page, totp_key)
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))
+
+    page.goto(f"/photos/patient/{patient.pk}/new/")
+    page.locator("#id_view").select_option("thighs-front")
+    page.locator("#camera-start").click()
+    expect(page.locator("#camera")).to_be_visible()
+    ghost = page.locator("#camera-ghost")
+    expect(ghost).to_be_visible()
+    assert f"/photos/{earlier.pk}/file/display/" in (ghost.get_attribute("src") or "")
+    for _ in range(100):  # the fake camera's first frame
+        if page.evaluate("document.getElementById('camera-video').videoWidth") > 0:
+            break
+        page.wait_for_timeout(100)
+    page.locator("#camera-shoot").click()
+    expect(page.locator("#preview-image")).to_be_visible()
+    assert page.evaluate("document.getElementById('id_file').files.length") == 1
+    page.locator("#photo-save").click()
+    expect(page.locator("#view-thighs-front .photo-tile")).to_have_count(2)
+    assert Photo.objects.filter(patient=patient).count() == 2
     assert_page_was_clean(page)
