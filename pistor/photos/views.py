@@ -32,6 +32,7 @@ from pistor.photos.selectors import (
     photos_by_view,
     views_for_areas,
 )
+from pistor.plans.selectors import plan_list
 from pistor.treatments.selectors import session_list
 
 if TYPE_CHECKING:
@@ -100,9 +101,14 @@ def _upload_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     previous: dict[str, Photo] = {}
     for photo in photos:  # newest first: the first seen of each view is the latest
         previous.setdefault(photo.view, photo)
+    # The views for the areas of the patient's plans (and their indications) come first.
     catalog = catalog_for_clinic(clinic=clinic)
-    areas = [a for ind in catalog.indications.values() for a in ind.usual_areas]
-    suggested = views_for_areas(areas)
+    areas: list[str] = []
+    for plan in plan_list(clinic_id=clinic.pk, patient_id=patient.pk):
+        areas += list(plan.areas)
+        indication = catalog.indications.get(plan.indication_code)
+        areas += list(indication.usual_areas) if indication else []
+    suggested = views_for_areas(areas) if areas else []
     views = [
         {
             "value": view.value,
@@ -114,10 +120,14 @@ def _upload_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         }
         for view in PhotoView
     ]
+    if len(suggested) == len(PhotoView):
+        for entry in views:
+            entry["suggested"] = False
     sessions = session_list(clinic_id=clinic.pk, patient_id=patient.pk)
     return {
         "patient": patient,
         "views": views,
+        "has_suggested": any(v["suggested"] for v in views),
         "sessions": sessions,
         "consent": photo_consent_in_force(clinic_id=clinic.pk, patient_id=patient.pk),
         "note_max": NOTE_MAX,

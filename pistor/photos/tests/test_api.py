@@ -202,3 +202,18 @@ def test_bad_ids_and_renditions_answer_cleanly(api, clinic, practitioner, patien
     assert_error_shape(api.get("/999999"), 404)
     assert_error_shape(api.get(f"/patients/{patient.pk}/photos", limit=0), 422)
     assert_error_shape(api.get(f"/patients/{patient.pk}/photos", view="selfie"), 422)
+
+
+def test_the_api_list_has_a_bounded_query_count(api, clinic, practitioner, patient):
+    from pistor.photos.tests.test_views import _grow_photos
+    from pistor.testing.queries import assert_query_cap
+
+    grow = _grow_photos(clinic, patient, practitioner)
+    api.get(f"/patients/{patient.pk}/photos")  # the token's first use is recorded once
+    assert_query_cap(
+        lambda: api.get(f"/patients/{patient.pk}/photos", limit=200),
+        grow=grow,
+        sizes=(10, 60),
+        cap=15,
+        check=lambda r: r.status_code == 200,
+    )

@@ -263,3 +263,15 @@ def test_a_file_lost_from_the_storage_answers_404_not_a_crash(staff, clinic, pra
     response = staff.get(reverse("photos:file", args=[photo.pk, "display"]))
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(event_type="photo.viewed").exists()
+
+
+def test_the_views_for_the_patients_plans_come_first(staff, clinic, practitioner, patient):
+    from pistor.plans.tests.factories import rejuvenation_plan
+
+    photo_consent(clinic=clinic, patient=patient, by=practitioner)
+    rejuvenation_plan(clinic=clinic, patient=patient, by=practitioner)  # the face
+    html = staff.get(reverse("photos:upload", args=[patient.pk])).content.decode()
+    suggested = html[html.index('id="views-suggested"') : html.index('label="Other views"')]
+    assert 'value="face-front"' in suggested and 'value="face-45-left"' in suggested
+    assert 'value="thighs-front"' not in suggested
+    assert 'value="thighs-front"' in html
