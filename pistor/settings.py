@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "pistor.allergytests",
     "pistor.inventory",
     "pistor.treatments",
+    "pistor.photos",
     "pistor.api",
     "pistor.web",
     "django_tasks",
@@ -339,7 +340,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -350,6 +351,40 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+
+# Patient photographs: never under MEDIA_URL or STATIC, only streamed by an audited view
+# (pistor.photos). Local files in a private directory by default; S3-compatible object
+# storage when PISTOR_PHOTOS_S3_BUCKET is set (django-storages, which needs boto3).
+PISTOR_PHOTOS_S3_BUCKET = os.environ.get("PISTOR_PHOTOS_S3_BUCKET", "")
+if PISTOR_PHOTOS_S3_BUCKET:
+    STORAGES["photos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PISTOR_PHOTOS_S3_BUCKET,
+            "endpoint_url": os.environ.get("PISTOR_PHOTOS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PISTOR_PHOTOS_S3_REGION") or None,
+            "location": os.environ.get("PISTOR_PHOTOS_S3_PREFIX", "photos"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["photos"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get(
+                "PISTOR_PHOTOS_DIR",
+                # Tests write into a scratch directory, never into the clinic's data.
+                str(Path(tempfile.gettempdir()) / f"pistor-test-photos-{os.getpid()}")
+                if TESTING
+                else str(DATA_DIR / "private" / "photos"),
+            ),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
 
 # --- Logging: no patient data. Request ids and event types only; never bodies or names.
 LOGGING = {
@@ -374,4 +409,8 @@ PISTOR_API_TOKEN_BYTES = 32
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PISTOR_MAX_BODY_BYTES", 2_621_440)
 PISTOR_MAX_UPLOAD_BYTES = env_int("PISTOR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PISTOR_ALLERGY_TEST_MIN_READ_HOURS = 24
+# Photographs: the largest file accepted and the most pixels decoded (a decompression bomb
+# is refused from its header, before its pixels are read).
+PISTOR_PHOTO_MAX_BYTES = env_int("PISTOR_PHOTO_MAX_BYTES", 15 * 1024 * 1024)
+PISTOR_PHOTO_MAX_PIXELS = env_int("PISTOR_PHOTO_MAX_PIXELS", 50_000_000)
 NINJA_PAGINATION_PER_PAGE = 50

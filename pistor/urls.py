@@ -21,6 +21,7 @@ urlpatterns = [
     path("scheduling/", include("pistor.scheduling.urls")),
     path("book/", include("pistor.onlinebooking.urls")),
     path("messages/", include("pistor.messaging.urls")),
+    path("photos/", include("pistor.photos.urls")),
     *api_urlpatterns,
 ]
 

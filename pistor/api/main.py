@@ -83,6 +83,9 @@ def _mount_routers() -> None:
     from pistor.messaging.api import router as messaging_router
 
     api.add_router("/messaging", messaging_router)
+    from pistor.photos.api import router as photos_router
+
+    api.add_router("/photos", photos_router)
 
 
 _mount_routers()

@@ -127,6 +127,12 @@ class AuditEventType(models.TextChoices):
     MESSAGE_PREFERENCES_CHANGED = "message.preferences_changed", "Contact preferences changed"
     MESSAGING_SETTINGS_CHANGED = "message.settings_changed", "Reminder settings changed"
     DAILY_JOB_ENQUEUED = "message.daily_job_enqueued", "Daily reminders started"
+    # Photographs
+    PHOTO_UPLOADED = "photo.uploaded", "Photograph taken or uploaded"
+    PHOTO_VIEWED = "photo.viewed", "Photograph opened"
+    PHOTO_FILED = "photo.filed", "Photograph filed under a treatment session"
+    PHOTO_WITHDRAWN = "photo.withdrawn", "Photograph withdrawn"
+    PHOTO_EXPORTED = "photo.exported", "Photograph exported for publicity"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -181,4 +187,5 @@ SUBJECT_TYPES: dict[str, str] = {
     "message": "Message",
     "message_preference": "Contact preferences",
     "messaging_settings": "Reminder settings",
+    "photo": "Photograph",
 }

@@ -64,6 +64,11 @@ class Action(StrEnum):
     MESSAGE_PREFERENCES_EDIT = "message_preferences.edit"
     RECALLS_VIEW = "recalls.view"
     MESSAGE_LOG_VIEW = "message_log.view"
+    # Photographs (issue 12): see; take or upload and withdraw; export for publicity, which
+    # the patient's photograph consent must allow.
+    PHOTO_VIEW = "photo.view"
+    PHOTO_RECORD = "photo.record"
+    PHOTO_EXPORT = "photo.export"
 
 
 _ALL = frozenset(Action)
@@ -103,6 +108,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.MESSAGES_VIEW,
             Action.MESSAGE_PREFERENCES_EDIT,
             Action.RECALLS_VIEW,
+            Action.PHOTO_VIEW,
+            Action.PHOTO_RECORD,
+            Action.PHOTO_EXPORT,
         }
     ),
     Role.NURSE: frozenset(
@@ -132,6 +140,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.MESSAGES_VIEW,
             Action.MESSAGE_PREFERENCES_EDIT,
             Action.RECALLS_VIEW,
+            Action.PHOTO_VIEW,
+            Action.PHOTO_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.

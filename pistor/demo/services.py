@@ -161,6 +161,10 @@ def demo_load() -> DemoDetails:
 
     created += sum(treatments_demo_load(clinic=clinic) for clinic in clinics.values())
 
+    from pistor.photos.demo import photos_demo_load  # baseline and later photographs
+
+    created += sum(photos_demo_load(clinic=clinic) for clinic in clinics.values())
+
     from pistor.scheduling.demo import scheduling_demo_load  # hours, rooms, visits, courses
 
     created += sum(scheduling_demo_load(clinic=clinic) for clinic in clinics.values())

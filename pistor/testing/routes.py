@@ -218,6 +218,10 @@ def _schedule(clinic: Any, actor: Any, world: World) -> Any:
     )
     feed, token = feed_create(clinic=clinic, actor=actor, staff=setup.ann)
     return {"setup": setup, "appointment": appointment, "feed": feed, "feed_token": token}
+def _photo(clinic: Any, actor: Any, world: World) -> Any:
+    from pistor.photos.tests.factories import photo_of
+
+    return photo_of(clinic=clinic, patient=world["patient"], by=actor)
 
 
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
@@ -246,6 +250,7 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "schedule": _schedule,
     "online_booking": _online_booking,
     "online_booking_token": _online_booking_token,
+    "photo": _photo,
 }
 
 
@@ -619,6 +624,24 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     f"{API_ROOT}/messaging/patients/{{patient_id}}/preferences": _owned(
         "patient_id", "pk", "patient", body={"channel": "sms", "marketing_opt_out": True}
     ),
+    # Photographs (pages and API)
+    "photos:list": _owned("patient_pk", "pk", "patient"),
+    "photos:upload": _owned("patient_pk", "pk", "patient"),
+    "photos:compare": _owned("patient_pk", "pk", "patient"),
+    "photos:file": RouteObject(lambda w: {"pk": w["photo"].pk, "rendition": "thumb"}),
+    "photos:withdraw": _owned("pk", "pk", "photo"),
+    "photos:export": _owned("pk", "pk", "photo"),
+    f"{API_ROOT}/photos/patients/{{patient_id}}/photos": _owned("patient_id", "pk", "patient"),
+    f"{API_ROOT}/photos/{{photo_id}}": _owned("photo_id", "pk", "photo"),
+    f"{API_ROOT}/photos/{{photo_id}}/file": _owned("photo_id", "pk", "photo"),
+    f"{API_ROOT}/photos/{{photo_id}}/session": RouteObject(
+        lambda w: {"photo_id": w["photo"].pk},
+        body={"session_id": 1},
+    ),
+    f"{API_ROOT}/photos/{{photo_id}}/withdraw": _owned(
+        "photo_id", "pk", "photo", body={"reason": "Taken in error (route walk)."}
+    ),
+    f"{API_ROOT}/photos/{{photo_id}}/export/marketing": _owned("photo_id", "pk", "photo"),
 }
 
 # --------------------------------------------------------------------------------------

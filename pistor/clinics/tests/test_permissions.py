@@ -52,6 +52,9 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.MESSAGE_PREFERENCES_EDIT: (Y,       Y,     Y,         Y),
     Action.RECALLS_VIEW:        (Y,            Y,     Y,         Y),
     Action.MESSAGE_LOG_VIEW:    (N,            N,     N,         Y),
+    Action.PHOTO_VIEW:          (Y,            Y,     N,         Y),
+    Action.PHOTO_RECORD:        (Y,            Y,     N,         Y),
+    Action.PHOTO_EXPORT:        (Y,            N,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()
