@@ -15,7 +15,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from pistor.core.errors import ValidationFailed
 from pistor.photos.constants import DISPLAY_PX, EXTENSIONS, FORMATS, THUMB_PX
@@ -90,6 +90,10 @@ def photo_clean(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
                     "decompression bomb, or a camera setting far above what is needed."
                 )
             image_format = str(image.format)
+            # WeasyPrint, once imported for any PDF, switches Pillow to padding truncated
+            # files with grey for the whole process; a photograph must be whole, so the
+            # switch is put back before every decode (nothing sets it again after import).
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()  # decode every pixel: a truncated or damaged file fails here
             image = ImageOps.exif_transpose(image)
             if image.mode not in ("RGB", "L"):

@@ -218,6 +218,8 @@ def _schedule(clinic: Any, actor: Any, world: World) -> Any:
     )
     feed, token = feed_create(clinic=clinic, actor=actor, staff=setup.ann)
     return {"setup": setup, "appointment": appointment, "feed": feed, "feed_token": token}
+
+
 def _photo(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.photos.tests.factories import photo_of
 

@@ -36,7 +36,8 @@ install_error_handlers(unguarded_api)
 
 _api_patterns, _app, _namespace = unguarded_api.urls
 for _pattern in _api_patterns:
-    _pattern.callback = api_endpoint(_pattern.callback)
+    if _pattern.callback is not None:
+        _pattern.callback = api_endpoint(_pattern.callback)
 
 urlpatterns = [
     path("unguarded/", unguarded, name="unguarded-page"),

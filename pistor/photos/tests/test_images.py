@@ -142,6 +142,18 @@ def test_a_truncated_image_is_refused(image_format):
     assert "incomplete or damaged" in _message(exc)
 
 
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_a_truncated_image_is_refused_after_a_pdf_library_relaxed_pillow(image_format, monkeypatch):
+    from PIL import ImageFile
+
+    # What ``import weasyprint`` does to the whole process (weasyprint/images.py).
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = image_bytes(size=(400, 300), image_format=image_format)
+    with pytest.raises(ValidationFailed) as exc:
+        clean(data[: len(data) // 2])
+    assert "incomplete or damaged" in _message(exc)
+
+
 def test_an_empty_file_is_refused():
     with pytest.raises(ValidationFailed) as exc:
         clean(b"")
