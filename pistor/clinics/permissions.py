@@ -57,6 +57,12 @@ class Action(StrEnum):
     SCHEDULE_VIEW = "schedule.view"
     APPOINTMENT_BOOK = "appointment.book"
     SCHEDULE_MANAGE = "schedule.manage"
+    # Outcomes (issue 12): scale scores and side effects on a patient's record; the review
+    # list of flagged side effects and follow-up calls; the clinic's outcomes report.
+    OUTCOME_VIEW = "outcome.view"
+    OUTCOME_RECORD = "outcome.record"
+    SIDE_EFFECT_REVIEW = "side_effect.review"
+    OUTCOME_REPORT = "outcome.report"
 
 
 _ALL = frozenset(Action)
@@ -93,6 +99,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.TREATMENT_SIGN,
             Action.SCHEDULE_VIEW,
             Action.APPOINTMENT_BOOK,
+            Action.OUTCOME_VIEW,
+            Action.OUTCOME_RECORD,
+            Action.SIDE_EFFECT_REVIEW,
         }
     ),
     Role.NURSE: frozenset(
@@ -119,6 +128,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.TREATMENT_RECORD,
             Action.SCHEDULE_VIEW,
             Action.APPOINTMENT_BOOK,
+            Action.OUTCOME_VIEW,
+            Action.OUTCOME_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.
