@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "pistor.allergytests",
     "pistor.inventory",
     "pistor.treatments",
+    "pistor.outcomes",
     "pistor.api",
     "pistor.web",
     "django_tasks",

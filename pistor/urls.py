@@ -19,6 +19,7 @@ urlpatterns = [
     path("inventory/", include("pistor.inventory.urls")),
     path("treatments/", include("pistor.treatments.urls")),
     path("scheduling/", include("pistor.scheduling.urls")),
+    path("outcomes/", include("pistor.outcomes.urls")),
     *api_urlpatterns,
 ]
 

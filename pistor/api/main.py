@@ -80,6 +80,9 @@ def _mount_routers() -> None:
     from pistor.scheduling.api import router as scheduling_router
 
     api.add_router("/scheduling", scheduling_router)
+    from pistor.outcomes.api import router as outcomes_router
+
+    api.add_router("/outcomes", outcomes_router)
 
 
 _mount_routers()

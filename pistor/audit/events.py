@@ -111,6 +111,13 @@ class AuditEventType(models.TextChoices):
     INVENTORY_FRIDGE_READING = "inventory.fridge_reading", "Fridge temperature recorded"
     INVENTORY_SETTINGS_UPDATED = "inventory.settings_updated", "Stock alert settings changed"
     INVENTORY_ALERTS_SENT = "inventory.alerts_sent", "Stock alerts emailed to managers"
+    # Outcomes (issue 12)
+    OUTCOME_MEASUREMENT_RECORDED = "outcome.measurement_recorded", "Outcome scale scored"
+    OUTCOME_SIDE_EFFECT_RECORDED = "outcome.side_effect_recorded", "Side effect recorded"
+    OUTCOME_SIDE_EFFECT_UPDATED = "outcome.side_effect_updated", "Side effect updated"
+    OUTCOME_SIDE_EFFECT_REVIEWED = "outcome.side_effect_reviewed", "Flagged side effect reviewed"
+    OUTCOME_FOLLOW_UP_SCHEDULED = "outcome.follow_up_scheduled", "Safety-net call scheduled"
+    OUTCOME_FOLLOW_UP_DONE = "outcome.follow_up_done", "Safety-net call made"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -157,4 +164,7 @@ SUBJECT_TYPES: dict[str, str] = {
     "calendar_feed": "Calendar feed",
     "closed_day": "Closed day",
     "resource": "Room or device",
+    "measurement": "Outcome measurement",
+    "side_effect": "Side effect",
+    "follow_up_call": "Follow-up call",
 }
