@@ -177,6 +177,28 @@ def _treatment_session(clinic: Any, actor: Any, world: World) -> Any:
     return {"session": session, "line": line, "area": area, "plan": plan}
 
 
+def _outcomes(clinic: Any, actor: Any, world: World) -> Any:
+    # An ongoing side effect of the world's patient (so resolve and review have something to
+    # act on) and a safety-net call due after the world's session.
+    import datetime as dt
+
+    from pistor.core import clock
+    from pistor.outcomes.models import FollowUpCall
+    from pistor.outcomes.services import side_effect_record
+
+    today = clock.now().date()
+    effect = side_effect_record(
+        clinic=clinic, patient=world["patient"], by=actor, event_code="swelling",
+        onset=today - dt.timedelta(days=8), grade=1,
+    )  # fmt: skip
+    session = world["treatment"]["session"]
+    call = FollowUpCall.objects.create(
+        clinic=clinic, patient=session.patient, indication_code="cellulite", after_days=28,
+        last_session=session, due_on=today, side_effect_code="infection-ntm", question="Lumps?",
+    )  # fmt: skip
+    return {"side_effect": effect, "call": call}
+
+
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
 # clinic, built in this order (later builders may use earlier objects). A new app adds its
 # objects here.
@@ -199,6 +221,7 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "container": _container,
     "fridge": _fridge,
     "treatment": _treatment_session,
+    "outcomes": _outcomes,
 }
 
 
@@ -499,6 +522,41 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     ),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare": _session_route("session_id"),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare.pdf": _session_route("session_id"),
+    # Outcomes (issue 12)
+    "outcomes:patient": _owned("patient_pk", "pk", "patient"),
+    "outcomes:measurement_add": _owned("patient_pk", "pk", "patient"),
+    "outcomes:side_effect_add": _owned("patient_pk", "pk", "patient"),
+    "outcomes:resolve": RouteObject(lambda w: {"pk": w["outcomes"]["side_effect"].pk}),
+    "outcomes:review_record": RouteObject(lambda w: {"pk": w["outcomes"]["side_effect"].pk}),
+    "outcomes:call_record": RouteObject(lambda w: {"pk": w["outcomes"]["call"].pk}),
+    f"{API_ROOT}/outcomes/patients/{{patient_id}}/measurements": _owned(
+        "patient_id",
+        "pk",
+        "patient",
+        body={
+            "scale_code": "gais",
+            "indication_code": "skin-rejuvenation",
+            "answers": {"gais": 2},
+            "timepoint": "baseline",
+        },
+    ),
+    f"{API_ROOT}/outcomes/patients/{{patient_id}}/side-effects": _owned(
+        "patient_id",
+        "pk",
+        "patient",
+        body={"event_code": "bruising", "onset": "2026-01-02", "grade": 1},
+    ),
+    f"{API_ROOT}/outcomes/side-effects/{{side_effect_id}}/resolve": RouteObject(
+        lambda w: {"side_effect_id": w["outcomes"]["side_effect"].pk},
+        body={"resolved_on": "2026-01-02"},
+    ),
+    f"{API_ROOT}/outcomes/side-effects/{{side_effect_id}}/review": RouteObject(
+        lambda w: {"side_effect_id": w["outcomes"]["side_effect"].pk},
+        body={"note": "Reviewed by the route walk."},
+    ),
+    f"{API_ROOT}/outcomes/follow-up-calls/{{call_id}}": RouteObject(
+        lambda w: {"call_id": w["outcomes"]["call"].pk}, body={"status": "done"}
+    ),
 }
 
 # --------------------------------------------------------------------------------------
