@@ -165,6 +165,10 @@ def demo_load() -> DemoDetails:
 
     created += sum(scheduling_demo_load(clinic=clinic) for clinic in clinics.values())
 
+    from pistor.outcomes.demo import outcomes_demo_load  # scores, side effects, a flag
+
+    created += sum(outcomes_demo_load(clinic=clinic) for clinic in clinics.values())
+
     return DemoDetails(
         password=DEMO_PASSWORD,
         totp_secret=DEMO_TOTP_SECRET,
