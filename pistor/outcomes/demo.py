@@ -50,7 +50,9 @@ def outcomes_demo_load(*, clinic: Clinic) -> int:
     created = 0
     today = timezone.localdate()
     hannah = (
-        Patient.objects.for_clinic(clinic).filter(given_name="Hannah", family_name="Whitaker").first()
+        Patient.objects.for_clinic(clinic)
+        .filter(given_name="Hannah", family_name="Whitaker")
+        .first()
     )
     sessions = (
         list(
@@ -86,7 +88,9 @@ def outcomes_demo_load(*, clinic: Clinic) -> int:
             )  # fmt: skip
             created += 1
     bjorn = (
-        Patient.objects.for_clinic(clinic).filter(given_name="Björn", family_name="Lindqvist").first()
+        Patient.objects.for_clinic(clinic)
+        .filter(given_name="Björn", family_name="Lindqvist")
+        .first()
     )
     if bjorn is not None and not _has_scores(clinic, bjorn):
         measurement_record(

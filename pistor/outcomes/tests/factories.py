@@ -7,7 +7,12 @@ from decimal import Decimal
 
 from pistor.outcomes.models import Measurement
 from pistor.treatments.models import TreatmentSession
-from pistor.treatments.services import chart_area_add, cocktail_line_add, session_sign, session_start
+from pistor.treatments.services import (
+    chart_area_add,
+    cocktail_line_add,
+    session_sign,
+    session_start,
+)
 from pistor.treatments.tests.factories import ready_plan
 
 CSS = {"A": 2, "B": 2, "C": 2, "D": 1, "E": 2}  # Hexsel CSS 9 (moderate)
@@ -33,8 +38,8 @@ def bulk_measurements(clinic, patient, by, n, *, scale="gais", indication="skin-
         Measurement(
             clinic=clinic, patient=patient, indication_code=indication, scale_code=scale,
             timepoint="baseline" if i == 0 else "during", session_number=None if i == 0 else i,
-            answers={"gais": "3"}, total=Decimal(1 + i % 5), measured_on=start + dt.timedelta(days=i),
-            recorded_by=by, catalog_version="test",
+            answers={"gais": "3"}, total=Decimal(1 + i % 5),
+            measured_on=start + dt.timedelta(days=i), recorded_by=by, catalog_version="test",
         )
         for i in range(n)
     )  # fmt: skip

@@ -40,7 +40,7 @@ def test_an_answer_out_of_range_answers_422_naming_the_item(api, patient):
     body = {"scale_code": "hexsel-css", "indication_code": "cellulite",
             "answers": {**CSS, "A": 5}, "timepoint": "baseline"}  # fmt: skip
     error = assert_error_shape(api.post(f"{ROOT}/patients/{patient.pk}/measurements", body), 422)
-    assert "Number of evident depressions: 5 is outside 0 to 3." == error["message"]
+    assert error["message"] == "Number of evident depressions: 5 is outside 0 to 3."
     assert "answers.A" in error["extra"]["fields"]
     assert not Measurement.objects.exists()
 

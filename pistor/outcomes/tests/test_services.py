@@ -149,7 +149,7 @@ def test_every_grade_of_3_or_more_is_flagged(clinic, patient, practitioner):
         clinic, patient, practitioner, event_code="pain", grade=2, local_kind="pain",
         local_grade=3, onset=TODAY,
     )  # fmt: skip
-    assert [r for r in review_reasons(effect, CATALOG, TODAY)] == ["CTCAE grade 3 (3 or more)."]
+    assert list(review_reasons(effect, CATALOG, TODAY)) == ["CTCAE grade 3 (3 or more)."]
     assert review_reasons(local, CATALOG, TODAY) == ("Local reaction grade 3.",)
     assert {e.pk for e in review_list(clinic_id=clinic.pk, today=TODAY)} == {effect.pk, local.pk}
 
@@ -237,14 +237,15 @@ def test_no_safety_net_call_after_a_face_course(clinic, practitioner):
     assert not FollowUpCall.objects.exists()
 
 
-def test_a_body_course_gets_safety_net_calls_counting_from_the_last_session(
-    clinic, practitioner
-):
+def test_a_body_course_gets_safety_net_calls_counting_from_the_last_session(clinic, practitioner):
     _plan, first = signed_session(clinic, practitioner)
     first.indication_code = "cellulite"  # as if a cellulite course (in memory only)
     calls = follow_up_calls_schedule(session=first, by=practitioner)
     day = first.started_at.date()
-    assert sorted(c.due_on for c in calls) == [day + dt.timedelta(days=28), day + dt.timedelta(days=84)]
+    assert sorted(c.due_on for c in calls) == [
+        day + dt.timedelta(days=28),
+        day + dt.timedelta(days=84),
+    ]
     assert "painful lumps" in calls[0].question
     later = first
     later.started_at = first.started_at + dt.timedelta(days=7)

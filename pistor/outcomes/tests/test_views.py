@@ -31,7 +31,9 @@ def _score(client, patient, **items):
 
 def test_the_form_is_built_from_the_scales_definition(client, patient, practitioner):
     signed_in_client(client, practitioner)
-    page = client.get(reverse("outcomes:patient", args=[patient.pk]), {"pair": "cellulite:hexsel-css"})
+    page = client.get(
+        reverse("outcomes:patient", args=[patient.pk]), {"pair": "cellulite:hexsel-css"}
+    )
     html = page.content.decode()
     for code in "ABCDE":
         assert f'name="item-{code}"' in html
@@ -78,7 +80,12 @@ def test_a_long_bruise_is_flagged_on_the_record_and_the_review_list(
     signed_in_client(client, practitioner)
     response = client.post(
         reverse("outcomes:side_effect_add", args=[patient.pk]),
-        {"event_code": "bruising", "onset": "2026-11-01", "resolved_on": "2026-11-13", "grade": "2"},
+        {
+            "event_code": "bruising",
+            "onset": "2026-11-01",
+            "resolved_on": "2026-11-13",
+            "grade": "2",
+        },
     )
     assert response.status_code == 302
     html = client.get(reverse("outcomes:patient", args=[patient.pk])).content.decode()
