@@ -196,18 +196,16 @@ def outcomes_report(*, clinic_id: int, catalog: Catalog) -> OutcomesReport:
     }
     through = SideEffect.batches.through.objects.filter(sideeffect__clinic_id=clinic_id)
     product_events = {
-        (product, event): n
-        for product, event, n in through.values_list(
-            "batch__product__code", "sideeffect__event_code"
+        (row["batch__product__code"], row["sideeffect__event_code"]): row["n"]
+        for row in through.values("batch__product__code", "sideeffect__event_code").annotate(
+            n=Count("sideeffect_id", distinct=True)
         )
-        .annotate(n=Count("sideeffect_id", distinct=True))
-        .values_list("batch__product__code", "sideeffect__event_code", "n")
     }
     batch_events = {
-        (batch, event): n
-        for batch, event, n in through.values_list("batch_id", "sideeffect__event_code")
-        .annotate(n=Count("sideeffect_id", distinct=True))
-        .values_list("batch_id", "sideeffect__event_code", "n")
+        (row["batch_id"], row["sideeffect__event_code"]): row["n"]
+        for row in through.values("batch_id", "sideeffect__event_code").annotate(
+            n=Count("sideeffect_id", distinct=True)
+        )
     }
 
     def event_name(code: str) -> str:
@@ -335,8 +333,8 @@ def report_csv(report: OutcomesReport) -> str:
         ("product", report.rates_by_product),
         ("batch", report.rates_by_batch),
     ):
-        for r in rates:
-            cells = (section, r.scope or r.scope_name, r.event_name, r.events, r.sessions,
-                     r.per_100, r.note)  # fmt: skip
+        for rate in rates:
+            cells = (section, rate.scope or rate.scope_name, rate.event_name, rate.events,
+                     rate.sessions, rate.per_100, rate.note)  # fmt: skip
             out.writerow([_csv_safe(v) for v in cells])
     return buffer.getvalue()

@@ -41,14 +41,15 @@ def _answers(scale_code: str, target: int) -> dict[str, int | str]:
     scale = load_catalog().scales[scale_code]
     if scale.scoring == "single":
         item = scale.items[0]
-        value = min(max(Decimal(target), item.minimum), item.maximum)
-        return {item.code: str(value)}
+        single = min(max(Decimal(target), item.minimum), item.maximum)
+        return {item.code: str(single)}
     # Spread a sum over the items, each within its range.
-    left, answers = target, {}
+    left = target
+    answers: dict[str, int | str] = {}
     for item in scale.items:
-        value = int(min(max(left, int(item.minimum)), int(item.maximum)))
-        answers[item.code] = value
-        left -= value
+        part = int(min(max(left, int(item.minimum)), int(item.maximum)))
+        answers[item.code] = part
+        left -= part
     return answers
 
 
@@ -92,7 +93,7 @@ def seed_outcomes(ctx: SeedContext) -> int:
     return written
 
 
-def _chunk(ctx, clinic, user, patient_ids, batches, catalog, *, models, signed, version):  # type: ignore[no-untyped-def]  # noqa: PLR0913
+def _chunk(ctx, clinic, user, patient_ids, batches, catalog, *, models, signed, version):
     TreatmentSession, CocktailLine, Measurement, SideEffect = models  # noqa: N806
     rng = ctx.rng
     sessions, plans = [], []

@@ -193,12 +193,12 @@ def _batches(
     if session is None:
         return []
     # Not named: the batches the related session used are the suspects.
-    ids = (
+    used = (
         CocktailLine.objects.filter(session=session, batch__isnull=False)
         .values_list("batch_id", flat=True)
         .distinct()
     )
-    return list(Batch.objects.for_clinic(clinic).filter(pk__in=list(ids)))
+    return list(Batch.objects.for_clinic(clinic).filter(pk__in=list(used)))
 
 
 def side_effect_record(

@@ -72,6 +72,11 @@ def _int(raw: str | None, field: str) -> int | None:
         raise ValidationFailed(message, fields={field: [message]}) from None
 
 
+def _posted(request: HttpRequest) -> dict[str, str]:
+    """The form's fields (last value of each), to refill the form after a refusal."""
+    return {k: str(request.POST.get(k, "")) for k in request.POST if k != "csrfmiddlewaretoken"}
+
+
 def _pairs(catalog: Any) -> list[tuple[str, str]]:
     """Every indication and the scales the catalog lists for it, as "indication:scale"."""
     return [
@@ -165,7 +170,7 @@ def _status(exc: ApplicationError) -> int:
 @require_POST
 def measurement_add_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.OUTCOME_RECORD)
-    posted = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    posted = _posted(request)
     indication_code, _, scale_code = posted.get("pair", "").partition(":")
     answers = {k[len("item-") :]: v for k, v in posted.items() if k.startswith("item-")}
     try:
@@ -194,7 +199,7 @@ def measurement_add_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
 @require_POST
 def side_effect_add_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.OUTCOME_RECORD)
-    posted = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    posted = _posted(request)
     try:
         grade = _int(posted.get("grade"), "grade")
         if grade is None:

@@ -926,8 +926,10 @@ def _safety_net(value: object, where: _Where, refs: _Refs) -> SafetyNet:
         raise where.fail("after_last_session_days", "must list at least one entry.")
     for index, day in enumerate(days):
         if isinstance(day, bool) or not isinstance(day, int) or day < 1:
-            raise where.at("after_last_session_days").item(index).fail(
-                None, "expected a whole number of days, at least 1."
+            raise (
+                where.at("after_last_session_days")
+                .item(index)
+                .fail(None, "expected a whole number of days, at least 1.")
             )
     side_effect = _str(t, "side_effect", where)
     if side_effect not in refs.side_effect_codes:

@@ -3,8 +3,6 @@ the report and who may see them."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
@@ -164,4 +162,3 @@ def test_the_calls_worklist_records_a_call(client, clinic, practitioner):
     client.post(reverse("outcomes:call_record", args=[call.pk]), {"status": "done"})
     call.refresh_from_db()
     assert call.status == "done"
-    _ = dt
