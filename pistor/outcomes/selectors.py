@@ -167,6 +167,21 @@ def session_choices(*, clinic_id: int, patient_id: int) -> list[tuple[int, dt.da
     )
 
 
+def patient_batch_choices(*, clinic_id: int, patient_id: int) -> list[tuple[int, str]]:
+    """(batch id, "product lot") of the batches the patient's sessions used: the suspects a
+    side effect can name."""
+    from pistor.treatments.models import CocktailLine
+
+    rows = (
+        CocktailLine.objects.for_clinic(clinic_id)
+        .filter(session__patient_id=patient_id, batch__isnull=False)
+        .values_list("batch_id", "batch__product__name", "batch__lot")
+        .distinct()
+        .order_by("batch_id")[:100]
+    )
+    return [(pk, f"{name} lot {lot}") for pk, name, lot in rows]
+
+
 def progress_charts(
     *, measurements: list[Measurement], sessions: list[dt.date], catalog: Catalog
 ) -> list[ProgressChart]:

@@ -107,6 +107,7 @@ def _patient_page(
     indication_code, _, scale_code = pair.partition(":")
     scale = catalog.scales.get(scale_code)
     patient_sessions = selectors.session_choices(clinic_id=clinic.pk, patient_id=patient.pk)
+    batch_choices = selectors.patient_batch_choices(clinic_id=clinic.pk, patient_id=patient.pk)
     context = {
         "patient": patient,
         "charts": selectors.progress_charts(
@@ -133,6 +134,7 @@ def _patient_page(
         "indication_code": indication_code,
         "timepoints": Timepoint.choices,
         "patient_sessions": patient_sessions,
+        "batch_choices": batch_choices,
         "side_effects": sorted((c, s.name) for c, s in catalog.side_effects.items()),
         "ctcae": sorted(adverse.CTCAE_GRADES.items()),
         "local_kinds": [(k, v[0]) for k, v in adverse.LOCAL_REACTIONS.items()],

@@ -162,3 +162,22 @@ def test_the_calls_worklist_records_a_call(client, clinic, practitioner):
     client.post(reverse("outcomes:call_record", args=[call.pk]), {"status": "done"})
     call.refresh_from_db()
     assert call.status == "done"
+
+
+def test_a_batch_the_patient_received_can_be_named_as_suspect(client, clinic, practitioner):
+    plan, session = signed_session(clinic, practitioner)
+    from pistor.treatments.models import CocktailLine
+
+    batch_id = CocktailLine.objects.get(session=session).batch_id
+    signed_in_client(client, practitioner)
+    page = client.get(reverse("outcomes:patient", args=[plan.patient.pk])).content.decode()
+    assert f'<option value="{batch_id}">' in page
+    client.post(
+        reverse("outcomes:side_effect_add", args=[plan.patient.pk]),
+        {"event_code": "hypersensitivity", "onset": session.started_at.date().isoformat(),
+         "grade": "3", "batch_ids": [str(batch_id)]},
+    )  # fmt: skip
+    effect = SideEffect.objects.get()
+    assert [b.pk for b in effect.batches.all()] == [batch_id]
+    review = client.get(reverse("outcomes:review")).content.decode()
+    assert reverse("inventory:trace", args=[batch_id]) in review
