@@ -8,10 +8,11 @@ Each operation declares its permission where it is routed; patients are fetched 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt, StrictStr, StringConstraints
 
 from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, CleanStr, ClinicDate, Code, InputSchema
@@ -37,7 +38,9 @@ class MeasurementIn(InputSchema):
 
     scale_code: Code = Field(..., examples=["hexsel-css"])
     indication_code: Code | None = Field(None, examples=["cellulite"])
-    answers: dict[str, str | int] = Field(..., examples=[{"A": 2, "B": 2, "C": 1, "D": 1, "E": 2}])
+    answers: dict[Annotated[str, StringConstraints(max_length=40)], StrictInt | StrictStr] = Field(
+        ..., max_length=30, examples=[{"A": 2, "B": 2, "C": 1, "D": 1, "E": 2}]
+    )
     timepoint: Timepoint
     session_number: int | None = Field(None, ge=1, le=200)
     session_id: int | None = Field(None, ge=1, le=_MAX_ID)

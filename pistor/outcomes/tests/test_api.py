@@ -85,3 +85,21 @@ def test_the_report_is_for_managers(api, clinic, manager):
 def test_another_clinics_patient_is_not_found(patient, other_clinic, other_clinic_user):
     stranger = ApiClient(Client(), token_for(other_clinic_user, other_clinic))
     assert_error_shape(stranger.get(f"{ROOT}/patients/{patient.pk}/measurements"), 404)
+
+
+@pytest.mark.parametrize("value", [True, 2.5, None, [1]])
+def test_an_answer_that_is_not_a_number_or_text_is_refused(api, patient, value):
+    body = {"scale_code": "gais", "indication_code": "skin-rejuvenation",
+            "answers": {"gais": value}, "timepoint": "baseline"}  # fmt: skip
+    assert_error_shape(api.post(f"{ROOT}/patients/{patient.pk}/measurements", body), 422)
+    assert not Measurement.objects.exists()
+
+
+def test_a_decimal_answer_as_text_is_scored_on_its_step(api, patient):
+    body = {"scale_code": "pain-vas", "indication_code": "musculoskeletal-pain",
+            "answers": {"pain": "6.5"}, "timepoint": "baseline"}  # fmt: skip
+    response = api.post(f"{ROOT}/patients/{patient.pk}/measurements", body)
+    assert response.status_code == 201, response.content
+    body["answers"] = {"pain": "6.55"}
+    error = assert_error_shape(api.post(f"{ROOT}/patients/{patient.pk}/measurements", body), 422)
+    assert "not a step of 0.1" in error["message"]
