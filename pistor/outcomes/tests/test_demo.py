@@ -63,3 +63,24 @@ def test_the_demo_report_matches_a_hand_computation_and_loading_again_changes_no
     before = (Measurement.objects.count(), SideEffect.objects.count())
     demo_load()
     assert (Measurement.objects.count(), SideEffect.objects.count()) == before
+
+
+def test_the_demo_pages_show_the_chart_the_flag_and_the_report(client):
+    from django.urls import reverse
+
+    from conftest import signed_in_client
+    from pistor.accounts.models import User
+    from pistor.patients.models import Patient
+
+    demo_load()
+    hannah = Patient.objects.get(family_name="Whitaker")
+    signed_in_client(client, User.objects.get(email="practitioner@harbour.example"))
+    record = client.get(reverse("patients:detail", args=[hannah.pk])).content.decode()
+    assert 'id="chart-glogau"' in record and record.count('class="session-tick"') >= 6
+    page = client.get(reverse("outcomes:patient", args=[hannah.pk])).content.decode()
+    assert page.count("Flagged for review") == 1 and "Swelling lasted 7 days" in page
+    assert "Swelling" in client.get(reverse("outcomes:review")).content.decode()
+    signed_in_client(client, User.objects.get(email="manager@harbour.example"))
+    report = client.get(reverse("outcomes:report")).content.decode()
+    assert "Glogau" in report and "Too few to draw conclusions." in report
+    assert "33.3" in report
