@@ -181,3 +181,27 @@ def test_a_batch_the_patient_received_can_be_named_as_suspect(client, clinic, pr
     assert [b.pk for b in effect.batches.all()] == [batch_id]
     review = client.get(reverse("outcomes:review")).content.decode()
     assert reverse("inventory:trace", args=[batch_id]) in review
+
+
+def test_the_report_page_has_a_bounded_query_count(client, clinic, manager, practitioner):
+    from pistor.outcomes.services import side_effect_record
+
+    signed_in_client(client, manager)
+    _plan, session = signed_session(clinic, practitioner)
+
+    def grow(n):
+        for _ in range(n):
+            someone = PatientFactory(clinic=clinic)
+            bulk_measurements(clinic, someone, practitioner, 3)
+            side_effect_record(
+                clinic=clinic, patient=someone, by=practitioner, event_code="erythema",
+                onset=session.started_at.date(), grade=1,
+            )  # fmt: skip
+
+    assert_query_cap(
+        lambda: client.get(reverse("outcomes:report")),
+        grow=grow,
+        cap=25,
+        sizes=(1, 30),
+        check=lambda r: r.status_code == 200 or pytest.fail(str(r.status_code)),
+    )
