@@ -5,7 +5,7 @@ to their latest later score (median, interquartile range, number of patients). S
 per 100 signed sessions: overall, per product and per batch (an event counts against the
 batches suspected of it, and a product's or batch's sessions are those that used it).
 
-Seven queries whatever the clinic's size: the scores are read once, ordered, and reduced in
+Ten queries whatever the clinic's size: the scores are read once, ordered, and reduced in
 one pass; the counts are SQL aggregates. Figures on fewer than ``SMALL_N`` patients or
 sessions carry the note that they are too few to draw conclusions from.
 """
@@ -18,9 +18,10 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from pistor.clinical.catalog.types import Catalog
+from pistor.inventory.models import Batch
 from pistor.outcomes.constants import SMALL_N, SMALL_N_NOTE, Timepoint
 from pistor.outcomes.models import Measurement, SideEffect
 from pistor.records.constants import RecordStatus
@@ -181,19 +182,34 @@ def outcomes_report(*, clinic_id: int, catalog: Catalog) -> OutcomesReport:
         .annotate(n=Count("id"))
         .values_list("event_code", "n")
     )
-    lines = CocktailLine.objects.for_clinic(clinic_id).filter(session__status=RecordStatus.SIGNED)
-    product_sessions = dict(
-        lines.values_list("code")
-        .annotate(n=Count("session_id", distinct=True))
-        .values_list("code", "n")
-    )
-    batch_sessions = {
-        (b, lot, code): n
-        for b, lot, code, n in lines.filter(batch__isnull=False)
-        .values_list("batch_id", "batch__lot", "code")
-        .annotate(n=Count("session_id", distinct=True))
-        .values_list("batch_id", "batch__lot", "code", "n")
-    }
+    # Sessions per product and per batch: counted over all the clinic's cocktail lines (no
+    # join), less those of sessions not signed yet (a few drafts): the same figure as a
+    # join to the sessions' status, at a fraction of the cost on a large clinic.
+    lines = CocktailLine.objects.for_clinic(clinic_id)
+    drafts = lines.exclude(session__status=RecordStatus.SIGNED)
+
+    def per_product(rows: QuerySet[CocktailLine]) -> dict[str, int]:
+        return dict(
+            rows.values_list("code")
+            .annotate(n=Count("session_id", distinct=True))
+            .values_list("code", "n")
+        )
+
+    def per_batch(rows: QuerySet[CocktailLine]) -> dict[tuple[int, str], int]:
+        return {
+            (b, code): n
+            for b, code, n in rows.filter(batch__isnull=False)
+            .values_list("batch_id", "code")
+            .annotate(n=Count("session_id", distinct=True))
+            .values_list("batch_id", "code", "n")
+        }
+
+    product_sessions = per_product(lines)
+    for code, n in per_product(drafts).items():
+        product_sessions[code] -= n
+    batch_sessions = per_batch(lines)
+    for key, n in per_batch(drafts).items():
+        batch_sessions[key] -= n
     through = SideEffect.batches.through.objects.filter(sideeffect__clinic_id=clinic_id)
     product_events = {
         (row["batch__product__code"], row["sideeffect__event_code"]): row["n"]
@@ -225,8 +241,14 @@ def outcomes_report(*, clinic_id: int, catalog: Catalog) -> OutcomesReport:
                 product_sessions.get(product, 0))
         for (product, code), n in sorted(product_events.items())
     ]  # fmt: skip
-    lots = {b: (lot, code) for (b, lot, code) in batch_sessions}
-    batch_count = {b: n for (b, _lot, _code), n in batch_sessions.items()}
+    lot_of = dict(
+        Batch.objects.for_clinic(clinic_id)
+        .filter(pk__in={b for b, _code in batch_sessions} | {b for b, _e in batch_events})
+        .values_list("pk", "lot")
+    )
+    lots = {b: (lot, "") for b, lot in lot_of.items()}
+    lots.update({b: (lot_of.get(b, str(b)), code) for (b, code) in batch_sessions})
+    batch_count = {b: n for (b, _code), n in batch_sessions.items()}
     rates_by_batch = sorted(
         (
             RateRow(

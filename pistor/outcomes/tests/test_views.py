@@ -3,6 +3,8 @@ the report and who may see them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -191,7 +193,7 @@ def test_the_report_page_has_a_bounded_query_count(client, clinic, manager, prac
 
     def grow(n):
         for _ in range(n):
-            someone = PatientFactory(clinic=clinic)
+            someone: Any = PatientFactory(clinic=clinic)
             bulk_measurements(clinic, someone, practitioner, 3)
             side_effect_record(
                 clinic=clinic, patient=someone, by=practitioner, event_code="erythema",
