@@ -253,3 +253,23 @@ def test_a_body_course_gets_safety_net_calls_counting_from_the_last_session(clin
     assert sorted(FollowUpCall.objects.values_list("due_on", flat=True)) == [
         day + dt.timedelta(days=35), day + dt.timedelta(days=91),
     ]  # fmt: skip
+
+
+def test_the_report_counts_signed_sessions_only_per_product_and_batch(clinic, practitioner):
+    from pistor.outcomes.report import outcomes_report
+    from pistor.treatments.services import cocktail_line_add, session_start
+
+    plan, session = signed_session(clinic, practitioner)
+    draft = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    cocktail_line_add(session=draft, by=practitioner, code="nctf-135ha", volume="1")
+    side_effect_record(
+        clinic=clinic, patient=plan.patient, by=practitioner, event_code="bruising",
+        onset=session.started_at.date(), grade=1, session_id=session.pk,
+    )  # fmt: skip
+    report = outcomes_report(clinic_id=clinic.pk, catalog=CATALOG)
+    assert report.sessions == 1
+    assert [(r.scope, r.events, r.sessions) for r in report.rates_by_product] == [
+        ("nctf-135ha", 1, 1)
+    ]
+    assert [(r.scope, r.events, r.sessions) for r in report.rates_by_batch] == [("NC1", 1, 1)]
+    assert report.rates_by_batch[0].note == "Too few to draw conclusions."
