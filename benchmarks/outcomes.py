@@ -18,19 +18,8 @@ import os
 import statistics
 import sys
 import time
-from urllib.parse import urlparse
 
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    name = urlparse(url).path.lstrip("/")
-    if not name.endswith("_bench"):
-        sys.exit(f"Refusing to recreate '{name}': use a database name ending in _bench.")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+from benchmarks.trace import _recreate_database  # the same "_bench"-only guard
 
 
 def _time(action, repeats: int) -> list[float]:  # type: ignore[no-untyped-def]
