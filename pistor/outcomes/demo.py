@@ -2,7 +2,8 @@
 skin-rejuvenation sessions from the treatments demo) gets Glogau and GAIS scores over her
 course and side effects of several grades, one (swelling for 7 days) beyond its expected
 duration and so flagged for review; Björn Lindqvist, whose fat course starts next week, has
-his baseline girth.
+his baseline girth; Łucja Kowalczyk finished a short cellulite course five weeks ago, with
+Hexsel scores before and after, and her first safety-net call is due.
 
 Written through the real services. A patient with scores already is left alone, so loading
 the demo again changes nothing.
@@ -98,7 +99,93 @@ def outcomes_demo_load(*, clinic: Clinic) -> int:
             indication_code="localised-fat", answers={"girth": "96.5"}, timepoint="baseline",
         )  # fmt: skip
         created += 1
+    created += _finished_body_course(clinic, practitioner, today)
     return created
+
+
+def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) -> int:
+    """Łucja's two weekly cellulite sessions, signed five and six weeks ago: signing them
+    scheduled the catalog's safety-net calls (the first now due)."""
+    from pistor.allergytests.services import allergy_test_place, allergy_test_read
+    from pistor.consents.constants import ConsentKind
+    from pistor.consents.services import (
+        consent_countersign,
+        consent_create,
+        consent_patient_sign,
+    )
+    from pistor.intake.demo import _answers
+    from pistor.intake.services import intake_submit
+    from pistor.plans.demo import demo_signature
+    from pistor.plans.services import plan_create
+    from pistor.treatments.services import (
+        chart_area_add,
+        cocktail_line_add,
+        session_sign,
+        session_start,
+    )
+
+    patient = (
+        Patient.objects.for_clinic(clinic)
+        .filter(given_name="Łucja", family_name="Kowalczyk")
+        .first()
+    )
+    if patient is None or TreatmentSession.objects.for_clinic(clinic).filter(patient=patient):
+        return 0
+    now = timezone.now()
+    start = now - dt.timedelta(days=42)
+    intake_submit(clinic=clinic, patient=patient, actor=practitioner, complete=True,
+                  answers=_answers(weight_kg="68"))  # fmt: skip
+    placed = start - dt.timedelta(days=5)
+    test = allergy_test_place(
+        clinic=clinic, patient=patient, actor=practitioner, placed_at=placed,
+        sites="left forearm, inner", products=["nctf-135ha"], batches="demo", now=now,
+    )  # fmt: skip
+    allergy_test_read(
+        clinic=clinic, test=test, actor=practitioner, read_at=placed + dt.timedelta(hours=50),
+        result="negative", notes="No reaction.", now=now,
+    )  # fmt: skip
+    consent = consent_create(
+        clinic=clinic, patient=patient, by=practitioner, kind=ConsentKind.TREATMENT,
+        indication_code="cellulite", product_codes=["nctf-135ha"],
+    )  # fmt: skip
+    signed_at = start - dt.timedelta(days=1)
+    consent_patient_sign(
+        consent=consent, signature=demo_signature(patient.full_name),
+        signed_name=patient.full_name, actor=practitioner, now=signed_at,
+    )  # fmt: skip
+    consent_countersign(
+        consent=consent, practitioner=practitioner,
+        signature=demo_signature(practitioner.full_name), now=signed_at,
+    )  # fmt: skip
+    plan = plan_create(
+        clinic=clinic, patient=patient, by=practitioner, indication_code="cellulite",
+        protocol_code="seed-body-short", first_session=start.date(), areas=["thighs"],
+        technique_code="nappage", product_codes=["nctf-135ha"],
+    )  # fmt: skip
+    plan.patient = patient
+    measurement_record(
+        clinic=clinic, patient=patient, by=practitioner, scale_code="hexsel-css",
+        indication_code="cellulite", answers={"A": 2, "B": 2, "C": 2, "D": 1, "E": 2},
+        timepoint="baseline", measured_on=start.date() - dt.timedelta(days=1),
+    )  # fmt: skip
+    for week in range(2):
+        at = start + dt.timedelta(days=7 * week)
+        session = session_start(clinic=clinic, patient=patient, plan=plan, by=practitioner, now=at)
+        cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="3", now=at)
+        for region in ("thigh-back-left", "thigh-back-right"):
+            chart_area_add(
+                session=session, by=practitioner, region=region, technique_code="nappage",
+                depth="3", needle_gauge=30, needle_length="4", injections=30, volume="1.5",
+            )  # fmt: skip
+        session = TreatmentSession.objects.get(pk=session.pk)
+        session_sign(session=session, signer=practitioner, notes="Well tolerated.",
+                     now=at + dt.timedelta(minutes=30))  # fmt: skip
+    measurement_record(
+        clinic=clinic, patient=patient, by=practitioner, scale_code="hexsel-css",
+        indication_code="cellulite", answers={"A": 2, "B": 1, "C": 1, "D": 1, "E": 2},
+        timepoint="follow_up", measured_on=today - dt.timedelta(days=7),
+    )  # fmt: skip
+    return 8
 
 
 def _has_scores(clinic: Clinic, patient: Patient) -> bool:

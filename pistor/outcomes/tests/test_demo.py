@@ -11,7 +11,7 @@ from django.utils import timezone
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinics.models import Clinic
 from pistor.demo.services import demo_load
-from pistor.outcomes.models import Measurement, SideEffect
+from pistor.outcomes.models import FollowUpCall, Measurement, SideEffect
 from pistor.outcomes.report import outcomes_report
 from pistor.outcomes.selectors import review_list
 from pistor.testing.queries import count_queries
@@ -33,32 +33,48 @@ def test_the_demo_report_matches_a_hand_computation_and_loading_again_changes_no
         lambda: outcomes_report(clinic_id=harbour.pk, catalog=catalog)
     )
     assert count <= 10
-    # By hand: Hannah's Glogau went from type 3 at baseline to type 2 after session 3:
-    # a change of -1 in one patient (too few to conclude). GAIS has no baseline (it is
-    # itself a change scale) and Björn has only his baseline girth, so neither counts.
-    [row] = report.by_indication
-    assert (row.group, row.scale_code, row.n, row.median) == (
-        "skin-rejuvenation", "glogau", 1, Decimal("-1.00"),
-    )  # fmt: skip
-    assert row.direction == "better" and row.note == "Too few to draw conclusions."
-    [proto] = report.by_protocol
-    assert (proto.group, proto.n, proto.median) == ("seed-course-10-weekly", 1, Decimal("-1.00"))
-    # Three signed sessions; one bruise, one swelling, one redness and one pain: each
-    # 1 / 3 x 100 = 33.3 per 100 sessions, overall, for NCTF 135 HA and for its lot.
-    assert report.sessions == 3
+    # By hand: Hannah's Glogau went from type 3 at baseline to type 2 after session 3, and
+    # Łucja's Hexsel CSS from 9 (2+2+2+1+2) before her cellulite course to 7 (2+1+1+1+2) four
+    # weeks after it: changes of -1 and -2, one patient each (too few to conclude). GAIS has
+    # no baseline (it is itself a change scale) and Björn has only his baseline girth, so
+    # neither counts.
+    rows = [(r.group, r.scale_code, r.n, r.median, r.note) for r in report.by_indication]
+    few = "Too few to draw conclusions."
+    assert rows == [
+        ("cellulite", "hexsel-css", 1, Decimal("-2.00"), few),
+        ("skin-rejuvenation", "glogau", 1, Decimal("-1.00"), few),
+    ]
+    assert all(r.direction == "better" for r in report.by_indication)
+    assert [(r.group, r.n, r.median) for r in report.by_protocol] == [
+        ("seed-body-short", 1, Decimal("-2.00")),
+        ("seed-course-10-weekly", 1, Decimal("-1.00")),
+    ]
+    # Five signed sessions (Hannah's three, Łucja's two), all with NCTF 135 HA; Hannah had
+    # one bruise, one swelling, one redness and one pain: each 1 / 5 x 100 = 20.0 per 100
+    # sessions, overall and for the product.
+    assert report.sessions == 5
     assert {(r.event_code, r.events, r.per_100) for r in report.rates} == {
-        (code, 1, Decimal("33.3")) for code in ("bruising", "swelling", "erythema", "pain")
+        (code, 1, Decimal("20.0")) for code in ("bruising", "swelling", "erythema", "pain")
     }
     assert {(r.scope, r.event_code, r.per_100) for r in report.rates_by_product} == {
-        ("nctf-135ha", code, Decimal("33.3"))
+        ("nctf-135ha", code, Decimal("20.0"))
         for code in ("bruising", "swelling", "erythema", "pain")
     }
     [lot] = set(
         CocktailLine.objects.filter(session__patient__family_name="Whitaker").values_list(
             "batch__lot", flat=True
         )
-    )  # the batch the stock room's first-expiry rule gave all three sessions
-    assert {(r.scope, r.events, r.sessions) for r in report.rates_by_batch} == {(lot, 1, 3)}
+    )  # the batch the stock room's first-expiry rule gave Hannah's sessions
+    lot_sessions = (
+        CocktailLine.objects.filter(batch__lot=lot).values("session_id").distinct().count()
+    )
+    assert {(r.scope, r.events, r.sessions) for r in report.rates_by_batch} == {
+        (lot, 1, lot_sessions)
+    }
+    # Łucja's course ended five weeks ago: her 4-week safety-net call is due, the other not.
+    calls = FollowUpCall.objects.filter(patient__family_name="Kowalczyk").order_by("due_on")
+    assert [c.after_days for c in calls] == [28, 84]
+    assert calls[0].due_on < timezone.localdate() < calls[1].due_on
 
     before = (Measurement.objects.count(), SideEffect.objects.count())
     demo_load()
@@ -83,4 +99,6 @@ def test_the_demo_pages_show_the_chart_the_flag_and_the_report(client):
     signed_in_client(client, User.objects.get(email="manager@harbour.example"))
     report = client.get(reverse("outcomes:report")).content.decode()
     assert "Glogau" in report and "Too few to draw conclusions." in report
-    assert "33.3" in report
+    assert "20.0" in report
+    calls = client.get(reverse("outcomes:calls")).content.decode()
+    assert "Kowalczyk" in calls and "painful lumps" in calls
