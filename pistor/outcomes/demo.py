@@ -107,6 +107,7 @@ def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) ->
     """Łucja's two weekly cellulite sessions, signed five and six weeks ago: signing them
     scheduled the catalog's safety-net calls (the first now due)."""
     from pistor.allergytests.services import allergy_test_place, allergy_test_read
+    from pistor.clinical.units import Quantity
     from pistor.consents.constants import ConsentKind
     from pistor.consents.services import (
         consent_countersign,
@@ -115,6 +116,7 @@ def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) ->
     )
     from pistor.intake.demo import _answers
     from pistor.intake.services import intake_submit
+    from pistor.inventory.services import batch_receive
     from pistor.plans.demo import demo_signature
     from pistor.plans.services import plan_create
     from pistor.treatments.services import (
@@ -163,6 +165,12 @@ def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) ->
         technique_code="nappage", product_codes=["nctf-135ha"],
     )  # fmt: skip
     plan.patient = patient
+    # A lot of its own, so the stock room's demo batches keep the quantities they show.
+    batch = batch_receive(
+        clinic=clinic, actor=practitioner, product_code="nctf-135ha", lot="NC-DEMO-2",
+        expires_on=today + dt.timedelta(days=200), quantity=Quantity.of("9", "mL"),
+        at=start - dt.timedelta(days=3),
+    )  # fmt: skip
     measurement_record(
         clinic=clinic, patient=patient, by=practitioner, scale_code="hexsel-css",
         indication_code="cellulite", answers={"A": 2, "B": 2, "C": 2, "D": 1, "E": 2},
@@ -171,7 +179,10 @@ def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) ->
     for week in range(2):
         at = start + dt.timedelta(days=7 * week)
         session = session_start(clinic=clinic, patient=patient, plan=plan, by=practitioner, now=at)
-        cocktail_line_add(session=session, by=practitioner, code="nctf-135ha", volume="3", now=at)
+        cocktail_line_add(
+            session=session, by=practitioner, code="nctf-135ha", volume="3", now=at,
+            batch_id=batch.pk,
+        )  # fmt: skip
         for region in ("thigh-back-left", "thigh-back-right"):
             chart_area_add(
                 session=session, by=practitioner, region=region, technique_code="nappage",
@@ -185,7 +196,7 @@ def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) ->
         indication_code="cellulite", answers={"A": 2, "B": 1, "C": 1, "D": 1, "E": 2},
         timepoint="follow_up", measured_on=today - dt.timedelta(days=7),
     )  # fmt: skip
-    return 8
+    return 9
 
 
 def _has_scores(clinic: Clinic, patient: Patient) -> bool:
