@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "pistor.inventory",
     "pistor.treatments",
     "pistor.photos",
+    "pistor.outcomes",
     "pistor.api",
     "pistor.web",
     "django_tasks",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("book/", include("pistor.onlinebooking.urls")),
     path("messages/", include("pistor.messaging.urls")),
     path("photos/", include("pistor.photos.urls")),
+    path("outcomes/", include("pistor.outcomes.urls")),
     *api_urlpatterns,
 ]
 

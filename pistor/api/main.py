@@ -86,6 +86,9 @@ def _mount_routers() -> None:
     from pistor.photos.api import router as photos_router
 
     api.add_router("/photos", photos_router)
+    from pistor.outcomes.api import router as outcomes_router
+
+    api.add_router("/outcomes", outcomes_router)
 
 
 _mount_routers()

@@ -133,6 +133,13 @@ class AuditEventType(models.TextChoices):
     PHOTO_FILED = "photo.filed", "Photograph filed under a treatment session"
     PHOTO_WITHDRAWN = "photo.withdrawn", "Photograph withdrawn"
     PHOTO_EXPORTED = "photo.exported", "Photograph exported for publicity"
+    # Outcomes (issue 12)
+    OUTCOME_MEASUREMENT_RECORDED = "outcome.measurement_recorded", "Outcome scale scored"
+    OUTCOME_SIDE_EFFECT_RECORDED = "outcome.side_effect_recorded", "Side effect recorded"
+    OUTCOME_SIDE_EFFECT_UPDATED = "outcome.side_effect_updated", "Side effect updated"
+    OUTCOME_SIDE_EFFECT_REVIEWED = "outcome.side_effect_reviewed", "Flagged side effect reviewed"
+    OUTCOME_FOLLOW_UP_SCHEDULED = "outcome.follow_up_scheduled", "Safety-net call scheduled"
+    OUTCOME_FOLLOW_UP_DONE = "outcome.follow_up_done", "Safety-net call made"
     # The installation
     SYSTEM_STARTED = "system.started", "System started"
 
@@ -188,4 +195,7 @@ SUBJECT_TYPES: dict[str, str] = {
     "message_preference": "Contact preferences",
     "messaging_settings": "Reminder settings",
     "photo": "Photograph",
+    "measurement": "Outcome measurement",
+    "side_effect": "Side effect",
+    "follow_up_call": "Follow-up call",
 }

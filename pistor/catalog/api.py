@@ -232,6 +232,7 @@ class SideEffectOut(Schema):
     description: str
     expected_duration: str
     duration_max_hours: int | None
+    review_after_minutes: int | None = None  # longer than this is flagged for review
     red_flags: list[str]
     sources: list[str]
     expected: bool

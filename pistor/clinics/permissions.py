@@ -69,6 +69,12 @@ class Action(StrEnum):
     PHOTO_VIEW = "photo.view"
     PHOTO_RECORD = "photo.record"
     PHOTO_EXPORT = "photo.export"
+    # Outcomes (issue 12): scale scores and side effects on a patient's record; the review
+    # list of flagged side effects and follow-up calls; the clinic's outcomes report.
+    OUTCOME_VIEW = "outcome.view"
+    OUTCOME_RECORD = "outcome.record"
+    SIDE_EFFECT_REVIEW = "side_effect.review"
+    OUTCOME_REPORT = "outcome.report"
 
 
 _ALL = frozenset(Action)
@@ -111,6 +117,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.PHOTO_VIEW,
             Action.PHOTO_RECORD,
             Action.PHOTO_EXPORT,
+            Action.OUTCOME_VIEW,
+            Action.OUTCOME_RECORD,
+            Action.SIDE_EFFECT_REVIEW,
         }
     ),
     Role.NURSE: frozenset(
@@ -142,6 +151,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
             Action.RECALLS_VIEW,
             Action.PHOTO_VIEW,
             Action.PHOTO_RECORD,
+            Action.OUTCOME_VIEW,
+            Action.OUTCOME_RECORD,
         }
     ),
     # Reception books and registers; it does not read clinical notes or the audit trail.

@@ -175,6 +175,9 @@ def demo_load() -> DemoDetails:
     from pistor.messaging.demo import messaging_demo_load  # reminders sent, a recall due
 
     created += sum(messaging_demo_load(clinic=clinic) for clinic in clinics.values())
+    from pistor.outcomes.demo import outcomes_demo_load  # scores, side effects, a flag
+
+    created += sum(outcomes_demo_load(clinic=clinic) for clinic in clinics.values())
 
     return DemoDetails(
         password=DEMO_PASSWORD,

@@ -224,6 +224,26 @@ def _photo(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.photos.tests.factories import photo_of
 
     return photo_of(clinic=clinic, patient=world["patient"], by=actor)
+def _outcomes(clinic: Any, actor: Any, world: World) -> Any:
+    # An ongoing side effect of the world's patient (so resolve and review have something to
+    # act on) and a safety-net call due after the world's session.
+    import datetime as dt
+
+    from pistor.core import clock
+    from pistor.outcomes.models import FollowUpCall
+    from pistor.outcomes.services import side_effect_record
+
+    today = clock.now().date()
+    effect = side_effect_record(
+        clinic=clinic, patient=world["patient"], by=actor, event_code="swelling",
+        onset=today - dt.timedelta(days=8), grade=1,
+    )  # fmt: skip
+    session = world["treatment"]["session"]
+    call = FollowUpCall.objects.create(
+        clinic=clinic, patient=session.patient, indication_code="cellulite", after_days=28,
+        last_session=session, due_on=today, side_effect_code="infection-ntm", question="Lumps?",
+    )  # fmt: skip
+    return {"side_effect": effect, "call": call}
 
 
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
@@ -253,6 +273,7 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "online_booking": _online_booking,
     "online_booking_token": _online_booking_token,
     "photo": _photo,
+    "outcomes": _outcomes,
 }
 
 
@@ -644,6 +665,41 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
         "photo_id", "pk", "photo", body={"reason": "Taken in error (route walk)."}
     ),
     f"{API_ROOT}/photos/{{photo_id}}/export/marketing": _owned("photo_id", "pk", "photo"),
+    # Outcomes (issue 12)
+    "outcomes:patient": _owned("patient_pk", "pk", "patient"),
+    "outcomes:measurement_add": _owned("patient_pk", "pk", "patient"),
+    "outcomes:side_effect_add": _owned("patient_pk", "pk", "patient"),
+    "outcomes:resolve": RouteObject(lambda w: {"pk": w["outcomes"]["side_effect"].pk}),
+    "outcomes:review_record": RouteObject(lambda w: {"pk": w["outcomes"]["side_effect"].pk}),
+    "outcomes:call_record": RouteObject(lambda w: {"pk": w["outcomes"]["call"].pk}),
+    f"{API_ROOT}/outcomes/patients/{{patient_id}}/measurements": _owned(
+        "patient_id",
+        "pk",
+        "patient",
+        body={
+            "scale_code": "gais",
+            "indication_code": "skin-rejuvenation",
+            "answers": {"gais": 2},
+            "timepoint": "baseline",
+        },
+    ),
+    f"{API_ROOT}/outcomes/patients/{{patient_id}}/side-effects": _owned(
+        "patient_id",
+        "pk",
+        "patient",
+        body={"event_code": "bruising", "onset": "2026-01-02", "grade": 1},
+    ),
+    f"{API_ROOT}/outcomes/side-effects/{{side_effect_id}}/resolve": RouteObject(
+        lambda w: {"side_effect_id": w["outcomes"]["side_effect"].pk},
+        body={"resolved_on": "2026-01-02"},
+    ),
+    f"{API_ROOT}/outcomes/side-effects/{{side_effect_id}}/review": RouteObject(
+        lambda w: {"side_effect_id": w["outcomes"]["side_effect"].pk},
+        body={"note": "Reviewed by the route walk."},
+    ),
+    f"{API_ROOT}/outcomes/follow-up-calls/{{call_id}}": RouteObject(
+        lambda w: {"call_id": w["outcomes"]["call"].pk}, body={"status": "done"}
+    ),
 }
 
 # --------------------------------------------------------------------------------------

@@ -605,6 +605,10 @@ def session_sign(
         record_sign(
             record=session, signer=signer, now=now, event_type=AuditEventType.TREATMENT_SIGNED,
         )  # fmt: skip
+        # The catalog's safety-net calls after the course count from the last session.
+        from pistor.outcomes.services import follow_up_calls_schedule
+
+        follow_up_calls_schedule(session=session, by=signer, now=now)
     return session
 
 

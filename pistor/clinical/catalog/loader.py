@@ -45,6 +45,7 @@ from pistor.clinical.catalog.types import (
     Product,
     Protocol,
     RegulatoryFlag,
+    SafetyNet,
     Scale,
     ScaleItem,
     Severity,
@@ -362,6 +363,7 @@ class _Refs:
     sources: Collection[str]
     fact_codes: Collection[str] = ()
     indication_codes: Collection[str] = ()
+    side_effect_codes: Collection[str] = ()
     facts: dict[str, Fact] = field(default_factory=dict)
     ingredients: dict[str, Ingredient] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
@@ -376,6 +378,7 @@ class _Refs:
             sources=catalog.sources,
             fact_codes=catalog.facts,
             indication_codes=catalog.indications,
+            side_effect_codes=catalog.side_effects,
             facts=catalog.facts,
             ingredients=catalog.ingredients,
             products=catalog.products,
@@ -849,7 +852,7 @@ def _indication(value: object, where: _Where, refs: _Refs) -> Indication:
             "evidence_note",
             "sources",
         ),
-        ("icd10", "icd10_note", "cosmetic"),
+        ("icd10", "icd10_note", "cosmetic", "safety_net"),
     )
     icd10 = _opt_str(t, "icd10", where)
     if icd10 is not None:
@@ -888,6 +891,11 @@ def _indication(value: object, where: _Where, refs: _Refs) -> Indication:
         icd10=icd10,
         icd10_note=_str(t, "icd10_note", where, default=""),
         cosmetic=_bool(t, "cosmetic", where, True),
+        safety_net=(
+            None
+            if t.get("safety_net") is None
+            else _safety_net(t["safety_net"], where.at("safety_net"), refs)
+        ),
     )
 
 
@@ -896,7 +904,7 @@ def _side_effect(value: object, where: _Where, refs: _Refs) -> SideEffect:
         value,
         where,
         ("name", "description", "expected_duration", "sources"),
-        ("duration_max_hours", "red_flags", "expected"),
+        ("duration_max_hours", "red_flags", "expected", "review_after_minutes"),
     )
     return SideEffect(
         code=where.code,
@@ -907,6 +915,30 @@ def _side_effect(value: object, where: _Where, refs: _Refs) -> SideEffect:
         red_flags=_texts(t, "red_flags", where, non_empty=False),
         sources=_sources(t, where, refs),
         expected=_bool(t, "expected", where, True),
+        review_after_minutes=_opt_int(t, "review_after_minutes", where, minimum=1),
+    )
+
+
+def _safety_net(value: object, where: _Where, refs: _Refs) -> SafetyNet:
+    t = _table(value, where, ("after_last_session_days", "side_effect", "question", "sources"))
+    days = _list(t, "after_last_session_days", where)
+    if not days:
+        raise where.fail("after_last_session_days", "must list at least one entry.")
+    for index, day in enumerate(days):
+        if isinstance(day, bool) or not isinstance(day, int) or day < 1:
+            raise (
+                where.at("after_last_session_days")
+                .item(index)
+                .fail(None, "expected a whole number of days, at least 1.")
+            )
+    side_effect = _str(t, "side_effect", where)
+    if side_effect not in refs.side_effect_codes:
+        raise where.fail("side_effect", f"'{side_effect}' is not a side effect of the catalog.")
+    return SafetyNet(
+        after_last_session_days=tuple(sorted(int(d) for d in days)),  # type: ignore[call-overload]
+        side_effect=side_effect,
+        question=_str(t, "question", where),
+        sources=_sources(t, where, refs),
     )
 
 
@@ -1124,6 +1156,7 @@ def parse_catalog(documents: Mapping[str, Mapping[str, object]]) -> Catalog:
         sources=sources,
         fact_codes=_codes_in(documents, "facts.toml"),
         indication_codes=_codes_in(documents, "indications.toml"),
+        side_effect_codes=_codes_in(documents, "side_effects.toml"),
     )
     version, history = _history(documents["catalog.toml"], refs)
     refs.facts = _entries(documents, "facts.toml", lambda v, w: _fact(v, w, refs))

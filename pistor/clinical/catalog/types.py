@@ -292,6 +292,21 @@ class CocktailFamily:
 
 
 @dataclass(frozen=True)
+class SafetyNet:
+    """Follow-up calls after the last session of a course, asking about ``side_effect``.
+
+    REFERENCE §5.3 derives it (a design inference, not a guideline quote) for body
+    mesotherapy and lipolysis: atypical mycobacterial nodules appear 1-12 weeks after
+    injection, median about a month.
+    """
+
+    after_last_session_days: tuple[int, ...]
+    side_effect: str  # SideEffect code
+    question: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Indication:
     code: str
     name: str
@@ -307,6 +322,7 @@ class Indication:
     icd10: str | None = None
     icd10_note: str = ""
     cosmetic: bool = True  # under-18 rule applies to cosmetic indications
+    safety_net: SafetyNet | None = None  # follow-up calls after the course, if any
 
 
 @dataclass(frozen=True)
@@ -319,6 +335,9 @@ class SideEffect:
     red_flags: tuple[str, ...]  # signs that need the patient to call back
     sources: tuple[str, ...]
     expected: bool = True  # a common expected reaction, not a complication
+    # REFERENCE §5.1's typical duration, beyond which a recorded event is flagged for
+    # review; None where the reference gives no number.
+    review_after_minutes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,10 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.PHOTO_VIEW:          (Y,            Y,     N,         Y),
     Action.PHOTO_RECORD:        (Y,            Y,     N,         Y),
     Action.PHOTO_EXPORT:        (Y,            N,     N,         Y),
+    Action.OUTCOME_VIEW:        (Y,            Y,     N,         Y),
+    Action.OUTCOME_RECORD:      (Y,            Y,     N,         Y),
+    Action.SIDE_EFFECT_REVIEW:  (Y,            N,     N,         Y),
+    Action.OUTCOME_REPORT:      (N,            N,     N,         Y),
 }  # fmt: skip
 EXPECTED: dict[Action, dict[Role, bool]] = {
     action: dict(zip(COLUMNS, row, strict=True)) for action, row in TABLE.items()

@@ -23,5 +23,6 @@ def test_the_demo_has_a_patient_mid_course_and_loading_again_changes_nothing():
     assert plan is not None
     progress = course_progress(plan=plan)
     assert progress.done == 3 and not progress.findings
+    before = TreatmentSession.objects.count()  # Whitaker's and other stages' (outcomes)
     demo_load()
     assert TreatmentSession.objects.filter(patient__family_name="Whitaker").count() == 3

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OutcomesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "pistor.outcomes"
+    label = "outcomes"
+    verbose_name = "Outcomes and side effects"
