@@ -224,6 +224,8 @@ def _photo(clinic: Any, actor: Any, world: World) -> Any:
     from pistor.photos.tests.factories import photo_of
 
     return photo_of(clinic=clinic, patient=world["patient"], by=actor)
+
+
 def _outcomes(clinic: Any, actor: Any, world: World) -> Any:
     # An ongoing side effect of the world's patient (so resolve and review have something to
     # act on) and a safety-net call due after the world's session.

@@ -26,3 +26,4 @@ def test_the_demo_has_a_patient_mid_course_and_loading_again_changes_nothing():
     before = TreatmentSession.objects.count()  # Whitaker's and other stages' (outcomes)
     demo_load()
     assert TreatmentSession.objects.filter(patient__family_name="Whitaker").count() == 3
+    assert TreatmentSession.objects.count() == before
