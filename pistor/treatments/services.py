@@ -8,11 +8,12 @@ transaction and is audited. The clinical core decides what is safe: the gate
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
@@ -20,8 +21,14 @@ from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog.types import Needle
 from pistor.clinical.dosing import CocktailLine as CoreLine
 from pistor.clinical.errors import ClinicalDataError
-from pistor.clinical.gates import Reason, _batch_reasons
-from pistor.clinical.safety import AreaPlan, Screening, TreatmentProposal, screen
+from pistor.clinical.gates import Reason, batch_reasons
+from pistor.clinical.safety import (
+    AreaPlan,
+    EarlierSession,
+    Screening,
+    TreatmentProposal,
+    screen,
+)
 from pistor.clinical.units import Dimension, Quantity, Unit
 from pistor.clinics.selectors import clinic_screening_settings
 from pistor.consents.selectors import consent_covering
@@ -32,6 +39,7 @@ from pistor.inventory.models import Batch, StockProduct
 from pistor.inventory.selectors import batch_choices, batch_facts_list
 from pistor.inventory.services import stock_use
 from pistor.plans.selectors import plan_gate
+from pistor.records.constants import RecordStatus
 from pistor.records.models import Addendum
 from pistor.records.services import record_add_addendum, record_sign
 from pistor.treatments.constants import (
@@ -111,11 +119,21 @@ def session_start(
         if plan.patient_id != patient.pk:
             raise NotFound("No such plan for this patient.")
         panel = plan_gate(plan=plan, now=now)
-        # The plan's panel leaves batches out (it feeds the gate none); they are weighed here
-        # against the stock actually on the shelf.
-        reasons = [r for r in panel.decision.reasons if not r.code.startswith("batch")]
+        # The plan's panel leaves batches out (``plan_gate`` drops the gate's stock reasons);
+        # they are weighed here, for every product of the plan, against the shelf.
+        reasons = list(panel.decision.reasons)
+        intake = next(step for step in panel.steps if step.key == "intake")
+        if not intake.done:
+            reasons.insert(
+                0,
+                Reason(
+                    "intake-missing",
+                    "No complete medical history form is on record.",
+                    "Complete the medical history form with the patient.",
+                ),
+            )
         batches = batch_facts_list(clinic=clinic, product_codes=plan.product_codes, on=now.date())
-        reasons += _batch_reasons(list(plan.product_codes), batches, now.date())
+        reasons += batch_reasons(list(plan.product_codes), batches, now.date())
         indication_code = plan.indication_code
         technique = plan.technique_code
     else:
@@ -209,6 +227,35 @@ def _area_plans(areas: list[ChartArea]) -> tuple[AreaPlan, ...]:
     )
 
 
+def earlier_sessions_get(*, session: TreatmentSession) -> tuple[EarlierSession, ...]:
+    """The patient's signed sessions other than this one, as the screen's ``EarlierSession``s:
+    what went in (each line as recorded) and under which protocol. They let the core weigh
+    the course: a label's session count and interval (deoxycholic acid: 6 sessions, 30 days
+    apart, seed 001), the protocol's count and rhythm. One query whatever the history."""
+    rows = (
+        CocktailLine.objects.for_clinic(session.clinic_id)
+        .filter(session__patient_id=session.patient_id, session__status=RecordStatus.SIGNED)
+        .exclude(session_id=session.pk)
+        .select_related("session__plan")
+        .order_by("session__started_at", "session_id", "pk")
+    )
+    by_session: dict[int, list[CocktailLine]] = {}
+    for line in rows:
+        by_session.setdefault(line.session_id, []).append(line)
+    out = []
+    for lines in by_session.values():
+        earlier = lines[0].session
+        plan = earlier.plan
+        out.append(
+            EarlierSession(
+                date=timezone.localdate(earlier.started_at),
+                ingredients=_core_lines(lines),
+                protocol=plan.protocol_code if plan is not None else None,
+            )
+        )
+    return tuple(out)
+
+
 def session_screen(
     *,
     session: TreatmentSession,
@@ -222,6 +269,7 @@ def session_screen(
     facts = screening_facts_get(
         patient=session.patient, now=now, areas=[a.region for a in areas] or None
     )
+    facts = replace(facts, earlier_sessions=earlier_sessions_get(session=session))
     proposal = TreatmentProposal(
         indication=session.indication_code,
         areas=_area_plans(areas),

@@ -236,3 +236,45 @@ def test_the_database_refuses_to_change_a_signed_session(clinic, practitioner):
     with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:  # noqa: B017
         cursor.execute("DELETE FROM treatments_treatmentsession WHERE id = %s", [session.pk])
     assert TreatmentSession.objects.filter(pk=session.pk, notes="").exists()
+
+
+def _dca_session(clinic, practitioner, plan, *, on):
+    session = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner,
+                            now=on)  # fmt: skip
+    cocktail_line_add(
+        session=session, by=practitioner, code="deoxycholic-acid", volume="1",
+        concentration="10", now=on,
+    )  # fmt: skip
+    return session
+
+
+def test_a_second_session_within_the_labels_interval_is_blocked_by_the_first(clinic, practitioner):
+    # Deoxycholic acid: at least 30 days between sessions (seed 001). The first session,
+    # signed, becomes an EarlierSession of the second one's screen.
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    first_day = timezone.now()
+    first = _dca_session(clinic, practitioner, plan, on=first_day)
+    chart_area_add(
+        session=first, by=practitioner, region="abdomen", technique_code="nappage",
+        depth="3", injections=10, volume="1",
+    )  # fmt: skip
+    session_sign(session=TreatmentSession.objects.get(pk=first.pk), signer=practitioner,
+                 now=first_day)  # fmt: skip
+    later = first_day + dt.timedelta(days=7)
+    second = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner,
+                           now=later)  # fmt: skip
+    with pytest.raises(GateBlocked) as exc:
+        cocktail_line_add(
+            session=second, by=practitioner, code="deoxycholic-acid", volume="1",
+            concentration="10", now=later,
+        )  # fmt: skip
+    assert "label-interval:deoxycholic-acid" in _codes(exc), _codes(exc)
+    assert not second.cocktail_lines.exists()
+    # A month on, the same line is allowed.
+    month = first_day + dt.timedelta(days=31)
+    third = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner,
+                          now=month)  # fmt: skip
+    assert cocktail_line_add(
+        session=third, by=practitioner, code="deoxycholic-acid", volume="1",
+        concentration="10", now=month,
+    ).pk  # fmt: skip
