@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.dosing import LidocaineCheck, cocktail_totals, cumulative_lidocaine_check
 from pistor.clinical.errors import ClinicalDataError
+from pistor.clinical.findings import Finding
+from pistor.clinical.sessions import session_duration_finding
 from pistor.core.errors import NotFound
 from pistor.intake.selectors import patient_facts_get
 from pistor.records.constants import RecordStatus
 from pistor.records.selectors import record_addenda_list
 from pistor.treatments.constants import MAP_HEIGHT, MAP_WIDTH, REGIONS
-from pistor.treatments.models import ChartArea, TreatmentSession
+from pistor.treatments.models import ChartArea, CocktailLine, TreatmentSession
 from pistor.treatments.services import _core_lines
 
 if TYPE_CHECKING:
@@ -77,10 +79,15 @@ class CocktailSummary:
     error: str = ""
 
 
-def cocktail_summary(*, session: TreatmentSession, weight_kg: Decimal | None) -> CocktailSummary:
+def cocktail_summary(
+    *,
+    session: TreatmentSession,
+    weight_kg: Decimal | None,
+    lines: list[CocktailLine] | None = None,
+) -> CocktailSummary:
     """Totals per ingredient (mg) and the volume (mL); the lidocaine against the maximum for
-    the patient's weight (``pistor.clinical.dosing``)."""
-    lines = list(session.cocktail_lines.all())
+    the patient's weight (``pistor.clinical.dosing``). ``lines``: a cocktail being typed."""
+    lines = list(session.cocktail_lines.all()) if lines is None else lines
     catalog = catalog_for_clinic(clinic=session.clinic)
     core = _core_lines(lines)
     total_ml = sum((line.volume_ml for line in lines), Decimal(0))
@@ -120,6 +127,16 @@ def chart_points(session: TreatmentSession, *, scale: Decimal = Decimal(1)) -> l
                 )  # fmt: skip
             )
     return out
+
+
+def session_duration(*, session: TreatmentSession) -> tuple[int | None, Finding | None]:
+    """The minutes from the first to the last injection, and the core's caution when they
+    fall outside the catalog's usual range."""
+    minutes = session.duration_minutes
+    if minutes is None:
+        return None, None
+    catalog = catalog_for_clinic(clinic=session.clinic)
+    return minutes, session_duration_finding(minutes, catalog=catalog)
 
 
 def region_label(code: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -278,3 +279,83 @@ def test_a_second_session_within_the_labels_interval_is_blocked_by_the_first(cli
         session=third, by=practitioner, code="deoxycholic-acid", volume="1",
         concentration="10", now=month,
     ).pk  # fmt: skip
+
+
+def test_the_session_details_are_recorded_and_a_long_session_is_a_caution(clinic, practitioner):
+    from pistor.treatments.selectors import session_duration
+    from pistor.treatments.services import ReactionIn, session_details_set
+
+    _plan, session = _start(clinic, practitioner)
+    t0 = session.started_at
+    session_details_set(
+        session=session, by=practitioner, anaesthetic_product="Lidocaine 5 % cream",
+        anaesthetic_applied_at=t0 - dt.timedelta(minutes=30), treatment_start=t0,
+        treatment_end=t0 + dt.timedelta(minutes=70),
+        reactions=[ReactionIn("bruising", "mild"), ReactionIn("burning", "moderate")],
+        notes="Tolerated well.", now=t0 + dt.timedelta(minutes=75),
+    )  # fmt: skip
+    session.refresh_from_db()
+    assert session.reactions == {"bruising": "mild", "burning": "moderate"}
+    minutes, finding = session_duration(session=session)
+    assert minutes == 70 and finding is not None
+    assert finding.code == "session-duration:long"
+    assert "10 to 50 minutes" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad"),
+    [
+        ({"treatment_start": "+10", "treatment_end": "+0"}, "treatment_end"),
+        ({"treatment_start": "+600"}, "treatment_start"),
+        (
+            {
+                "anaesthetic_applied_at": "+5",
+                "treatment_start": "+0",
+                "anaesthetic_product": "EMLA",
+            },
+            "anaesthetic_applied_at",
+        ),  # fmt: skip
+        ({"anaesthetic_applied_at": "-20"}, "anaesthetic_product"),
+        ({"treatment_start": "yesterday"}, "treatment_start"),
+        ({"reactions": [("fainting", "mild")]}, "reactions[0].kind"),
+        ({"reactions": [("bruising", "awful")]}, "reactions[0].severity"),
+    ],
+)
+def test_impossible_session_details_are_refused_and_nothing_is_written(
+    clinic, practitioner, fields, bad
+):
+    from pistor.treatments.services import ReactionIn, session_details_set
+
+    _plan, session = _start(clinic, practitioner)
+    t0 = session.started_at
+    kwargs: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "reactions":
+            kwargs[name] = [ReactionIn(*r) for r in value]
+        elif isinstance(value, str) and value[:1] in "+-" and value[1:].isdigit():
+            kwargs[name] = t0 + dt.timedelta(minutes=int(value))
+        else:
+            kwargs[name] = value
+    with pytest.raises(ValidationFailed) as exc:
+        session_details_set(session=session, by=practitioner, now=t0 + dt.timedelta(minutes=60),
+                            **kwargs)  # fmt: skip
+    assert bad in exc.value.fields, exc.value.fields
+    session.refresh_from_db()
+    assert session.treatment_start is None and session.reactions == {}
+
+
+def test_signed_details_are_locked_and_part_of_the_signed_content(clinic, practitioner):
+    from pistor.treatments.services import ReactionIn, session_details_set
+
+    _plan, session = _full_session(clinic, practitioner)
+    t0 = session.started_at
+    session_details_set(session=session, by=practitioner, treatment_start=t0,
+                        treatment_end=t0 + dt.timedelta(minutes=20),
+                        reactions=[ReactionIn("papules", "mild")],
+                        now=t0 + dt.timedelta(minutes=30))  # fmt: skip
+    session_sign(session=session, signer=practitioner)
+    session.refresh_from_db()
+    assert session.content["reactions"] == {"papules": "mild"}
+    assert session.content["treatment_end"]
+    with pytest.raises(Conflict):
+        session_details_set(session=session, by=practitioner, notes="changed")

@@ -146,3 +146,55 @@ def test_the_plan_page_shows_course_progress_and_a_start_button(client, clinic, 
     assert 'id="course-next"' in html
     record = client.get(reverse("treatments:list", args=[plan.patient.pk]))
     assert record.status_code == 200 and b"Aftercare" in record.content
+
+
+def test_the_preview_shows_findings_and_refusals_as_they_are_typed(client, clinic, practitioner):
+    from pistor.treatments.models import ChartArea, CocktailLine
+
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    session = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    signed_in_client(client, practitioner)
+    url = reverse("treatments:preview", args=[session.pk])
+    page = client.get(reverse("treatments:detail", args=[session.pk])).content.decode()
+    assert f'hx-post="{url}"' in page and 'hx-trigger="input delay:400ms' in page
+    # 40 mL of 1 % lidocaine for a 68 kg patient: the block shows before the save.
+    r = client.post(url, {"form": "line", "code": "lidocaine", "volume": "40",
+                          "concentration": "10"}, HTTP_HX_REQUEST="true")  # fmt: skip
+    html = r.content.decode()
+    assert r.status_code == 200 and 'data-code="lidocaine-over-maximum"' in html
+    assert 'id="screen-blocked"' in html and "<html" not in html
+    r = client.post(url, {"form": "line", "code": "lidocaine", "volume": "2",
+                          "concentration": "10"})  # fmt: skip
+    assert b"lidocaine-over-maximum" not in r.content and b"20 mg of at most" in r.content
+    r = client.post(url, {"form": "area", "region": "face-front", "technique_code": "papule",
+                          "depth": "6", "injections": "10", "volume": "1"})  # fmt: skip
+    assert b'id="preview-refused"' in r.content
+    assert b"outside the 1 mm to 2 mm range" in r.content
+    r = client.post(url, {"form": "line", "code": "redensity-1", "volume": "1"})
+    assert b"not in stock" in r.content
+    assert CocktailLine.objects.count() == 0 and ChartArea.objects.count() == 0
+
+
+def test_the_details_form_records_times_and_reactions(client, clinic, practitioner):
+    from django.utils import timezone
+
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    session = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    signed_in_client(client, practitioner)
+    local = timezone.localtime(session.started_at)
+    fmt = "%Y-%m-%dT%H:%M"
+    bad = client.post(reverse("treatments:details", args=[session.pk]), {
+        "treatment_start": f"{local:{fmt}}",
+        "treatment_end": f"{local - dt.timedelta(minutes=5):{fmt}}"})  # fmt: skip
+    assert bad.status_code == 422 and b"The end is before the start." in bad.content
+    ok = client.post(reverse("treatments:details", args=[session.pk]), {
+        "anaesthetic_product": "Lidocaine 5 % cream",
+        "anaesthetic_applied_at": f"{local - dt.timedelta(minutes=30):{fmt}}",
+        "treatment_start": f"{local:{fmt}}",
+        "treatment_end": f"{local + dt.timedelta(minutes=5):{fmt}}",
+        "reaction_bleeding": "mild", "notes": "Pinpoint bleeding."})  # fmt: skip
+    assert ok.status_code == 302, ok.content
+    page = client.get(reverse("treatments:detail", args=[session.pk])).content.decode()
+    assert 'id="session-duration">5 min' in page
+    assert 'data-code="session-duration:short"' in page
+    assert 'data-reaction="bleeding"' in page
