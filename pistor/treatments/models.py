@@ -59,6 +59,11 @@ class TreatmentSession(SignedRecord):
     treatment_end = models.DateTimeField(
         null=True, blank=True, help_text="When the last injection was given."
     )
+    findings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The safety screen's findings at sign-off, as the practitioner saw them.",
+    )
     reactions = models.JSONField(
         default=dict,
         blank=True,
@@ -106,6 +111,7 @@ class TreatmentSession(SignedRecord):
             "treatment_start": _iso(self.treatment_start),
             "treatment_end": _iso(self.treatment_end),
             "reactions": dict(sorted((self.reactions or {}).items())),
+            "findings": list(self.findings or []),
             "cocktail": [
                 {
                     "code": line.code,

@@ -240,3 +240,93 @@ def aftercare_for_session(*, session: TreatmentSession) -> Aftercare:
 
 def session_addenda(*, session: TreatmentSession) -> list[Any]:
     return record_addenda_list(record=session) if session.is_signed else []
+
+
+# ------------------------------------------------------------------------------ timeline
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    session: TreatmentSession
+    lines: list[CocktailLine]
+    areas: list[tuple[str, ChartArea]]  # (label, area)
+    points: list[DrawnPoint]
+    total_ml: Decimal
+    findings: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class VolumeBar:
+    x: str
+    y: str
+    height: str
+    label: str  # the session's date and volume, for the bar's title
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[TimelineEntry]
+    progress: CourseProgress | None
+    bars: list[VolumeBar]
+    more: bool  # older sessions than those shown
+
+
+TIMELINE_SESSIONS = 40
+CHART_SMALL = Decimal("0.3")
+VOLUME_CHART = (400, 80)  # width, height of the volume-per-session chart
+VOLUME_BARS = 20
+
+
+def session_timeline(
+    *, clinic_id: int, patient_id: int, limit: int = TIMELINE_SESSIONS
+) -> Timeline:
+    """The patient's sessions for the record, newest first: the cocktail in short, the
+    areas, the chart drawn small, the findings seen at sign-off; the course's progress
+    (the latest session's plan) at the top and the volume given per signed session as a
+    small bar chart. Six queries whatever the history."""
+    rows = list(
+        TreatmentSession.objects.for_clinic(clinic_id)
+        .filter(patient_id=patient_id)
+        .select_related("plan", "signed_by")
+        .prefetch_related("cocktail_lines", "chart_areas__points")
+        .order_by("-started_at", "-pk")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    entries = []
+    for session in rows:
+        lines = list(session.cocktail_lines.all())
+        entries.append(
+            TimelineEntry(
+                session=session,
+                lines=lines,
+                areas=[(region_label(a.region), a) for a in session.chart_areas.all()],
+                points=chart_points(session),
+                total_ml=sum((line.volume_ml for line in lines), Decimal(0)),
+                findings=[f for f in (session.findings or []) if f.get("severity") != "info"],
+            )
+        )
+    plan = next((s.plan for s in rows if s.plan is not None), None)
+    progress = course_progress(plan=plan) if plan is not None else None
+    signed = [e for e in reversed(entries) if e.session.is_signed][-VOLUME_BARS:]
+    return Timeline(entries, progress, _volume_bars(signed), more)
+
+
+def _volume_bars(entries: list[TimelineEntry]) -> list[VolumeBar]:
+    width, height = VOLUME_CHART
+    top = max((e.total_ml for e in entries), default=Decimal(0))
+    if not entries or top <= 0:
+        return []
+    slot = Decimal(width) / VOLUME_BARS
+    bars = []
+    for i, entry in enumerate(entries):
+        h = (entry.total_ml / top) * (height - 14)
+        bars.append(
+            VolumeBar(
+                x=f"{slot * i + 2:.1f}",
+                y=f"{height - h:.1f}",
+                height=f"{h:.1f}",
+                label=f"{entry.session.started_at:%d %b %Y}: {entry.total_ml.normalize()} mL",
+            )
+        )
+    return bars

@@ -688,7 +688,8 @@ def session_sign(
                 "A session is signed with its cocktail and at least one charted area.",
                 fields={"session": ["Add the cocktail and chart the areas before signing."]},
             )
-        _refuse_blocks(session_screen(session=session, lines=lines, areas=areas, now=now))
+        screening = session_screen(session=session, lines=lines, areas=areas, now=now)
+        _refuse_blocks(screening)
         for line in lines:
             if line.batch_id is None:
                 continue
@@ -704,7 +705,11 @@ def session_sign(
                 at=now,
             )
         session.notes = (notes or session.notes or "").strip()[:10000]
-        session.save(update_fields=["notes", "updated_at"])
+        session.findings = [
+            {"code": f.code, "severity": str(f.severity), "message": f.message}
+            for f in screening.findings
+        ]
+        session.save(update_fields=["notes", "findings", "updated_at"])
         record_sign(
             record=session, signer=signer, now=now, event_type=AuditEventType.TREATMENT_SIGNED,
         )  # fmt: skip

@@ -198,3 +198,33 @@ def test_the_details_form_records_times_and_reactions(client, clinic, practition
     assert 'id="session-duration">5 min' in page
     assert 'data-code="session-duration:short"' in page
     assert 'data-reaction="bleeding"' in page
+
+
+def test_the_patient_record_shows_the_timeline_with_bounded_queries(client, clinic, practitioner):
+    from pistor.inventory.models import Batch
+
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    Batch.objects.update(quantity_on_hand=10000, quantity_received=10000)
+    made: list[TreatmentSession] = []
+
+    def grow(n):
+        for _ in range(n):
+            made.append(_signed_session(clinic, practitioner, plan)[1])
+
+    signed_in_client(client, practitioner)
+    url = reverse("patients:detail", args=[plan.patient.pk])
+    assert client.get(url).status_code == 200  # the first request of a sign-in does more
+    assert_query_cap(
+        lambda: client.get(url), grow=grow, cap=40, sizes=(1, 40),
+        check=lambda r: r.status_code == 200 or pytest.fail(str(r.status_code)),
+    )  # fmt: skip
+    html = client.get(url).content.decode()
+    assert html.count('class="timeline-session"') == 40
+    assert html.count('class="volume-bar"') == 20
+    newest = made[-1]
+    assert html.index(f'id="timeline-session-{newest.pk}"') < html.index(
+        f'id="timeline-session-{made[0].pk}"'
+    )
+    assert "nctf-135ha 1 mL (lot NC1)" in html and "Face (front) (nappage, 3 mm)" in html
+    assert 'id="timeline-progress"' in html and "<strong>40 of 10</strong>" in html
+    assert 'id="bodymap-timeline-' in html and html.count('class="chart-point"') == 80
