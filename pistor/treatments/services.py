@@ -232,13 +232,19 @@ def _area_plans(areas: list[ChartArea]) -> tuple[AreaPlan, ...]:
 
 
 def earlier_sessions_get(*, session: TreatmentSession) -> tuple[EarlierSession, ...]:
-    """The patient's signed sessions other than this one, as the screen's ``EarlierSession``s:
+    """The patient's signed sessions started before this one, as the screen's
+    ``EarlierSession``s (a session recorded late, after later ones, is weighed against those
+    before it only):
     what went in (each line as recorded) and under which protocol. They let the core weigh
     the course: a label's session count and interval (deoxycholic acid: 6 sessions, 30 days
     apart, seed 001), the protocol's count and rhythm. One query whatever the history."""
     rows = (
         CocktailLine.objects.for_clinic(session.clinic_id)
-        .filter(session__patient_id=session.patient_id, session__status=RecordStatus.SIGNED)
+        .filter(
+            session__patient_id=session.patient_id,
+            session__status=RecordStatus.SIGNED,
+            session__started_at__lt=session.started_at,
+        )
         .exclude(session_id=session.pk)
         .select_related("session__plan")
         .order_by("session__started_at", "session_id", "pk")
