@@ -228,3 +228,36 @@ def test_the_patient_record_shows_the_timeline_with_bounded_queries(client, clin
     assert "nctf-135ha 1 mL (lot NC1)" in html and "Face (front) (nappage, 3 mm)" in html
     assert 'id="timeline-progress"' in html and "<strong>40 of 10</strong>" in html
     assert 'id="bodymap-timeline-' in html and html.count('class="chart-point"') == 80
+
+
+_AREA = {"region": "thigh-front-left", "technique_code": "nappage", "depth": "3",
+         "injections": "20", "volume": "1", "points": "0.3,0.6"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("area_add", {**_AREA, "depth": "-1"}, "-1 mm cannot be negative"),
+        ("area_add", {**_AREA, "depth": "40"}, "A depth must be between"),
+        ("area_add", {**_AREA, "points": "0.3,1.4"}, "must lie on the drawing"),
+        ("area_add", {**_AREA, "points": "0.3"}, "must lie on the drawing"),
+        ("line_add", {"code": "nctf-135ha", "volume": "3", "volume_unit": "mg"}, "The volume"),
+        ("line_add", {"code": "redensity-1", "volume": "1"}, "not in stock"),
+        ("addendum", {"text": "Bruise.", "reason": "Phoned."}, "not signed yet"),
+    ],
+)
+def test_bad_input_on_the_page_gets_a_clear_message_and_writes_nothing(
+    client, clinic, practitioner, name, data, message
+):
+    from pistor.records.models import Addendum
+    from pistor.treatments.models import ChartArea, ChartPoint, CocktailLine
+
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    session = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    signed_in_client(client, practitioner)
+    response = client.post(reverse(f"treatments:{name}", args=[session.pk]), data)
+    assert response.status_code in (409, 422)
+    html = response.content.decode()
+    assert 'id="session-error"' in html and message in html, html[:3000]
+    assert not CocktailLine.objects.exists() and not ChartArea.objects.exists()
+    assert not ChartPoint.objects.exists() and not Addendum.objects.exists()
