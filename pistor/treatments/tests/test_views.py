@@ -261,3 +261,13 @@ def test_bad_input_on_the_page_gets_a_clear_message_and_writes_nothing(
     assert 'id="session-error"' in html and message in html, html[:3000]
     assert not CocktailLine.objects.exists() and not ChartArea.objects.exists()
     assert not ChartPoint.objects.exists() and not Addendum.objects.exists()
+
+
+def test_the_aftercare_message_for_email_names_the_next_window(clinic, practitioner):
+    from pistor.treatments.pdf import aftercare_message
+
+    _plan, session = _signed_session(clinic, practitioner)
+    subject, text, html = aftercare_message(session=session)
+    assert "Aftercare" in subject and "Dear Amara" in text
+    assert "Your next session\nBetween" in text and "What to do\n- " in text
+    assert 'id="next-window"' in html
