@@ -289,6 +289,8 @@ def session_timeline(
         .filter(patient_id=patient_id)
         .select_related("plan", "signed_by")
         .prefetch_related("cocktail_lines", "chart_areas__points")
+        # The signed snapshot is the largest column and the timeline does not show it.
+        .defer("content")
         .order_by("-started_at", "-pk")[: limit + 1]
     )
     more = len(rows) > limit
