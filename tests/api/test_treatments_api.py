@@ -130,3 +130,15 @@ def test_a_product_not_in_stock_and_bad_details_answer_422_and_write_nothing(
         "session-duration:short"
     )
     assert out["reactions"] == [{"kind": "bruising", "severity": "mild"}]
+
+
+def test_an_allergy_test_read_too_early_answers_409_with_its_reason(api, clinic, practitioner):
+    from pistor.testing.pathway import make_test
+
+    plan = ready_plan(clinic=clinic, by=practitioner, test=False)
+    make_test(plan.patient, practitioner, products=("nctf-135ha",), result="negative",
+              read_after=dt.timedelta(hours=3))  # fmt: skip
+    body = assert_error_shape(api.post(f"{BASE}/sessions", {"plan_id": plan.pk}), 409)
+    codes = [r["code"] for r in body["extra"]["reasons"]]
+    assert codes == ["allergy-test-read-too-early"], codes
+    assert TreatmentSession.objects.count() == 0

@@ -271,3 +271,22 @@ def test_the_aftercare_message_for_email_names_the_next_window(clinic, practitio
     assert "Aftercare" in subject and "Dear Amara" in text
     assert "Your next session\nBetween" in text and "What to do\n- " in text
     assert 'id="next-window"' in html
+
+
+def test_an_expired_batch_refuses_the_start_on_the_page_with_a_link_to_goods_in(
+    client, clinic, practitioner
+):
+    from django.utils import timezone
+
+    from pistor.inventory.models import Batch
+    from pistor.treatments.tests.factories import stock
+
+    plan = ready_plan(clinic=clinic, by=practitioner, with_stock=False)
+    b = stock(clinic)
+    Batch.objects.filter(pk=b.pk).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
+    signed_in_client(client, practitioner)
+    response = client.post(reverse("treatments:start", args=[plan.pk]))
+    html = response.content.decode()
+    assert response.status_code == 409 and 'data-code="batch-expired"' in html
+    assert "NC1" in html and reverse("inventory:receive") in html
+    assert TreatmentSession.objects.count() == 0
