@@ -359,3 +359,21 @@ def test_signed_details_are_locked_and_part_of_the_signed_content(clinic, practi
     assert session.content["treatment_end"]
     with pytest.raises(Conflict):
         session_details_set(session=session, by=practitioner, notes="changed")
+
+
+def test_without_any_batch_the_start_names_the_missing_batch(clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner, with_stock=False)
+    with pytest.raises(GateBlocked) as exc:
+        session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    assert _codes(exc) == ["batch-missing"]
+
+
+def test_without_a_complete_intake_the_start_is_refused(clinic, practitioner):
+    from pistor.intake.models import IntakeForm
+
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    IntakeForm.objects.filter(patient=plan.patient).delete()
+    with pytest.raises(GateBlocked) as exc:
+        session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    assert "intake-missing" in _codes(exc)
+    assert TreatmentSession.objects.count() == 0
