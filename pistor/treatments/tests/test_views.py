@@ -219,15 +219,17 @@ def test_the_patient_record_shows_the_timeline_with_bounded_queries(client, clin
         check=lambda r: r.status_code == 200 or pytest.fail(str(r.status_code)),
     )  # fmt: skip
     html = client.get(url).content.decode()
-    assert html.count('class="timeline-session"') == 40
+    assert html.count('class="timeline-session"') == 10  # the newest; a link to the rest
+    assert reverse("treatments:list", args=[plan.patient.pk]) in html
     assert html.count('class="volume-bar"') == 20
     newest = made[-1]
     assert html.index(f'id="timeline-session-{newest.pk}"') < html.index(
-        f'id="timeline-session-{made[0].pk}"'
+        f'id="timeline-session-{made[-10].pk}"'
     )
+    assert f'id="timeline-session-{made[-11].pk}"' not in html
     assert "nctf-135ha 1 mL (lot NC1)" in html and "Face (front) (nappage, 3 mm)" in html
     assert 'id="timeline-progress"' in html and "<strong>40 of 10</strong>" in html
-    assert 'id="bodymap-timeline-' in html and html.count('class="chart-point"') == 80
+    assert 'id="bodymap-timeline-' in html and html.count('class="chart-point"') == 20
 
 
 _AREA = {"region": "thigh-front-left", "technique_code": "nappage", "depth": "3",
