@@ -1,5 +1,8 @@
 """Requests per second through ``pistor serve``: the patient record page against a one-query page.
 
+The measured record is the demo's mid-course patient with ``--sessions`` (40) signed
+treatment sessions of history, so the page draws its whole treatment timeline.
+
     .venv/bin/python benchmarks/server.py                    # SQLite, then the PostgreSQL below
     .venv/bin/python benchmarks/server.py --db sqlite --rounds 3 --seconds 2
     BENCH_PG_URL=postgres://pistor@127.0.0.1:55432/postgres .venv/bin/python benchmarks/server.py
@@ -106,8 +109,52 @@ def _setup_child() -> None:
     session[LAST_SEEN_KEY] = now
     session.create()
     patient = Patient.objects.filter(clinic=membership.clinic).order_by("pk").first()
+    wanted = int(os.environ.get("PISTOR_BENCH_SESSIONS", "0"))
+    if wanted:
+        patient = _treatment_history(membership.clinic, user, wanted)
     assert patient is not None
     print(json.dumps({"session": session.session_key, "patient": patient.pk}))
+
+
+def _treatment_history(clinic: object, user: object, wanted: int) -> object:
+    """The demo's mid-course patient (Hannah Whitaker: three signed sessions) given more
+    signed sessions through the real services until she has ``wanted``, four hours apart
+    after the demo's, each with a cocktail line and a charted area with points."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pistor.inventory.models import Batch
+    from pistor.patients.models import Patient
+    from pistor.plans.models import Plan
+    from pistor.treatments.demo import FAMILY, GIVEN
+    from pistor.treatments.models import TreatmentSession
+    from pistor.treatments.services import (
+        PointIn,
+        chart_area_add,
+        cocktail_line_add,
+        session_sign,
+        session_start,
+    )
+
+    patient = Patient.objects.get(clinic=clinic, given_name=GIVEN, family_name=FAMILY)
+    plan = Plan.objects.get(clinic=clinic, patient=patient)
+    plan.patient = patient
+    Batch.objects.filter(clinic=clinic).update(quantity_on_hand=10000, quantity_received=10000)
+    have = TreatmentSession.objects.filter(patient=patient).count()
+    last = TreatmentSession.objects.filter(patient=patient).order_by("started_at").last()
+    base = last.started_at if last is not None else timezone.now() - dt.timedelta(days=8)
+    for i in range(wanted - have):
+        at = base + dt.timedelta(hours=4 * (i + 1))
+        s = session_start(clinic=clinic, patient=patient, plan=plan, by=user, now=at)  # type: ignore[arg-type]
+        cocktail_line_add(session=s, by=user, code="nctf-135ha", volume="1", now=at)  # type: ignore[arg-type]
+        chart_area_add(
+            session=s, by=user, region="face-front", technique_code="nappage", depth="3",  # type: ignore[arg-type]
+            injections=20, volume="1", points=[PointIn("0.25", "0.15"), PointIn("0.26", "0.16")],
+        )  # fmt: skip
+        s = TreatmentSession.objects.get(pk=s.pk)
+        session_sign(session=s, signer=user, now=at + dt.timedelta(minutes=30))  # type: ignore[arg-type]
+    return patient
 
 
 # --- load -----------------------------------------------------------------------------------
@@ -196,6 +243,7 @@ def bench_database(name: str, database_url: str | None, args: argparse.Namespace
     with tempfile.TemporaryDirectory(prefix="pistor-bench-server-") as tmp:
         data_dir = Path(tmp)
         env = _env(dict(os.environ), data_dir, database_url)
+        env["PISTOR_BENCH_SESSIONS"] = str(args.sessions)
         setup = subprocess.run(  # noqa: S603
             [sys.executable, str(Path(__file__).resolve()), "_setup"],
             cwd=ROOT,
@@ -271,10 +319,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="pistor serve workers (2)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (5)")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=40,
+        help="signed treatment sessions in the measured patient's record (40; 0: the first "
+        "demo patient, no history)",
+    )
     args = parser.parse_args(argv)
     print(
         f"pistor serve, {args.workers} workers, {args.clients} clients, {args.rounds} rounds "
-        f"of {args.seconds:g} s, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
+        f"of {args.seconds:g} s, {args.sessions} sessions of history, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     if args.db in ("sqlite", "both"):

@@ -84,6 +84,10 @@ class AuditEventType(models.TextChoices):
     TREATMENT_CHART_AREA_REMOVED = "treatment.chart_area_removed", "Injection area removed"
     TREATMENT_CHART_POINT_ADDED = "treatment.chart_point_added", "Injection point marked"
     TREATMENT_SIGNED = "treatment.signed", "Treatment session signed"
+    TREATMENT_DETAILS_RECORDED = (
+        "treatment.details_recorded",
+        "Session details recorded (cream, times, reactions)",
+    )
     # Scheduling
     APPOINTMENT_BOOKED = "appointment.booked", "Appointment booked"
     APPOINTMENT_MOVED = "appointment.moved", "Appointment moved"

@@ -66,6 +66,8 @@ class FindingCode(StrEnum):
     INTERVAL_TOO_SHORT = "interval-too-short"
     INTERVAL_TOO_LONG = "interval-too-long"
     TOO_MANY_SESSIONS = "too-many-sessions"
+    # The session as given
+    SESSION_DURATION = "session-duration"  # session-duration:short / :long
 
 
 class GateReason(StrEnum):

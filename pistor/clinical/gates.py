@@ -93,7 +93,7 @@ def can_start_session(
     reasons += _consent_reasons(consent, plan_code, now)
     reasons += _allergy_reasons(products, allergy_tests, now, read_after)
     reasons += _screening_reasons(screening, override)
-    reasons += _batch_reasons(products, batches, now.date())
+    reasons += batch_reasons(products, batches, now.date())
     return Decision(not reasons, tuple(reasons))
 
 
@@ -245,9 +245,18 @@ def _screening_reasons(screening: Screening, override: OverrideFacts | None) -> 
     return reasons
 
 
-def _batch_reasons(
+# The reasons about stock: a plan's panel leaves them out (batches are chosen at the
+# session, against the shelf), and the session's start weighs them with ``batch_reasons``.
+BATCH_REASON_CODES = frozenset(
+    {GateReason.BATCH_MISSING, GateReason.BATCH_EXPIRED, GateReason.BATCH_OUT_OF_STOCK}
+)
+
+
+def batch_reasons(
     products: Sequence[str], batches: Sequence[BatchFacts], today: date
 ) -> list[Reason]:
+    """Why the batches on the shelf do not allow ``products`` to be used ``today``: for each
+    product, none recorded, all expired, or none left of the in-date ones (REFERENCE §7.1)."""
     reasons: list[Reason] = []
     for product in products:
         own = [b for b in batches if b.product == product]

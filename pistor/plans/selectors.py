@@ -17,7 +17,13 @@ from pistor.allergytests.selectors import allergy_test_facts_list, products_need
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.dosing import CocktailLine
 from pistor.clinical.errors import ClinicalDataError
-from pistor.clinical.gates import ConsentFacts, Decision, Reason, can_start_session
+from pistor.clinical.gates import (
+    BATCH_REASON_CODES,
+    ConsentFacts,
+    Decision,
+    Reason,
+    can_start_session,
+)
 from pistor.clinical.safety import AreaPlan, Screening, TreatmentProposal, screen
 from pistor.clinics.selectors import clinic_screening_settings
 from pistor.consents.constants import ConsentKind
@@ -331,6 +337,10 @@ def plan_gate(*, plan: Plan, now: dt.datetime) -> GatePanel:
         decision = Decision(
             False, (Reason(step, str(exc), "Check the times recorded for this step."),)
         )
+    # The panel feeds the gate no batches (they are chosen at the session), so the gate's
+    # stock reasons say nothing about this plan: drop exactly those, by code.
+    kept = tuple(r for r in decision.reasons if r.code not in BATCH_REASON_CODES)
+    decision = Decision(not kept, kept)
     by_step: dict[str, list[str]] = {"screen": [], "allergy": [], "consent": []}
     for reason in decision.reasons:
         key = _step_key(reason)

@@ -542,6 +542,8 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     "treatments:area_remove": RouteObject(
         lambda w: {"pk": w["treatment"]["session"].pk, "area_pk": w["treatment"]["area"].pk}
     ),
+    "treatments:preview": _session_route("pk"),
+    "treatments:details": _session_route("pk"),
     "treatments:sign": _session_route("pk"),
     "treatments:addendum": _session_route("pk"),
     "treatments:aftercare": _session_route("pk"),
@@ -595,6 +597,9 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
             "area_id": w["treatment"]["area"].pk,
         },
         body={"x": 0.5, "y": 0.5},
+    ),
+    f"{API_ROOT}/treatments/sessions/{{session_id}}/details": _session_route(
+        "session_id", body={"anaesthetic_product": "", "notes": ""}
     ),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/sign": _session_route(
         "session_id", body={"notes": ""}

@@ -7,6 +7,7 @@ Each operation declares its permission where it is routed; patients are fetched 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +27,7 @@ from pistor.treatments.selectors import (
     chart_area_get,
     cocktail_summary,
     session_addenda,
+    session_duration,
     session_get,
     session_list,
 )
@@ -77,6 +79,25 @@ class PointIn(InputSchema):
     y: float
 
 
+class SessionReactionIn(InputSchema):
+    kind: str = Field(..., max_length=20, examples=["bruising"])
+    severity: str = Field(..., max_length=20, examples=["mild"])
+
+
+class SessionDetailsIn(InputSchema):
+    """The rest of the session: numbing cream, first and last injection, reactions, notes.
+    Times without an offset are read in the clinic's time zone. The body replaces what was
+    recorded, so ``notes`` is required (it may be empty): a stray empty body clears nothing.
+    """
+
+    anaesthetic_product: CleanStr = Field("", max_length=120, examples=["Lidocaine 5 % cream"])
+    anaesthetic_applied_at: datetime | None = None
+    treatment_start: datetime | None = None
+    treatment_end: datetime | None = None
+    reactions: list[SessionReactionIn] = Field(default_factory=list, max_length=6)
+    notes: CleanStr = Field(..., max_length=10000)
+
+
 class SignIn(InputSchema):
     # Required (it may be empty): signing is final, so an empty or stray body must not sign.
     notes: CleanStr = Field(..., max_length=10000)
@@ -97,8 +118,13 @@ def _session(request: HttpRequest, session_id: int, action: Action) -> Treatment
     return session
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 def session_out(session: TreatmentSession) -> dict[str, Any]:
     summary = cocktail_summary(session=session, weight_kg=None)
+    minutes, duration_finding = session_duration(session=session)
     return {
         "id": session.pk,
         "patient_id": session.patient_id,
@@ -109,6 +135,15 @@ def session_out(session: TreatmentSession) -> dict[str, Any]:
         "started_at": session.started_at.isoformat(),
         "signed_at": session.signed_at.isoformat() if session.signed_at else None,
         "notes": session.notes,
+        "anaesthetic_product": session.anaesthetic_product,
+        "anaesthetic_applied_at": _iso(session.anaesthetic_applied_at),
+        "treatment_start": _iso(session.treatment_start),
+        "treatment_end": _iso(session.treatment_end),
+        "duration_minutes": minutes,
+        "duration_finding": None
+        if duration_finding is None
+        else {"code": duration_finding.code, "message": duration_finding.message},
+        "reactions": [{"kind": k, "severity": v} for k, v in (session.reactions or {}).items()],
         "cocktail": [
             {
                 "id": line.pk,
@@ -266,6 +301,25 @@ def add_point(
     services.chart_point_add(area=area, by=api_caller(request).user, x=payload.x, y=payload.y)
     _no_store(response)
     return Status(201, _fresh(request, session_id))
+
+
+@router.post(
+    "/sessions/{session_id}/details",
+    response={200: dict[str, Any], **ERROR_RESPONSES},
+    summary="Record the numbing cream, the injection times, immediate reactions and notes",
+    auth=allow(Action.TREATMENT_RECORD, doing="record treatment sessions"),
+)
+def set_details(
+    request: HttpRequest, response: HttpResponse, session_id: int, payload: SessionDetailsIn
+) -> Any:
+    session = _session(request, session_id, Action.TREATMENT_RECORD)
+    data = payload.dict()
+    reactions = [services.ReactionIn(r["kind"], r["severity"]) for r in data.pop("reactions")]
+    services.session_details_set(
+        session=session, by=api_caller(request).user, reactions=reactions, **data
+    )
+    _no_store(response)
+    return _fresh(request, session_id)
 
 
 @router.post(

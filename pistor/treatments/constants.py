@@ -48,3 +48,26 @@ REGIONS: dict[str, tuple[str, bool]] = {
     "thigh-back-right": ("Right thigh (back)", True),
 }
 REGION_CHOICES = [(code, label) for code, (label, _body) in REGIONS.items()]
+
+
+class Reaction(models.TextChoices):
+    """Immediate reactions seen during or just after the injections (REFERENCE §5)."""
+
+    BURNING = "burning", "Burning or stinging"
+    PAPULES = "papules", "Papules (wheals) at the points"
+    BLEEDING = "bleeding", "Bleeding at the points"
+    BRUISING = "bruising", "Bruising"
+    VASOVAGAL = "vasovagal", "Vasovagal (fainting, light-headedness)"
+    ALLERGIC = "allergic", "Allergic reaction"
+
+
+class ReactionSeverity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+# Times of the session a practitioner can type: not before the session was opened less
+# this much (the cream goes on before the patient is called in), nor this long after.
+ANAESTHETIC_LEAD_MAX_HOURS = 3
+SESSION_SPAN_MAX_HOURS = 12

@@ -30,9 +30,11 @@ from pistor.plans.services import plan_create
 from pistor.treatments.models import TreatmentSession
 from pistor.treatments.services import (
     PointIn,
+    ReactionIn,
     chart_area_add,
     cocktail_line_add,
     session_add_addendum,
+    session_details_set,
     session_sign,
     session_start,
 )
@@ -48,6 +50,14 @@ CHARTS = [
         ("thigh-front-left", "nappage", "3", [(0.30, 0.58), (0.30, 0.64)]),
         ("thigh-front-right", "nappage", "3", [(0.19, 0.58), (0.19, 0.64)]),
     ],
+]
+
+
+# The immediate reactions seen at each session, with their severity.
+REACTIONS = [
+    [("papules", "mild"), ("bleeding", "mild")],
+    [("burning", "mild")],
+    [("papules", "mild"), ("bruising", "moderate")],
 ]
 
 
@@ -145,6 +155,14 @@ def treatments_demo_load(*, clinic: Clinic) -> int:
                 points=[PointIn(str(x), str(y)) for x, y in points],
             )  # fmt: skip
         session = TreatmentSession.objects.get(pk=session.pk)
+        session_details_set(
+            session=session, by=practitioner, anaesthetic_product="Lidocaine 5 % cream",
+            anaesthetic_applied_at=at - dt.timedelta(minutes=25),
+            treatment_start=at + dt.timedelta(minutes=5),
+            treatment_end=at + dt.timedelta(minutes=25),
+            reactions=[ReactionIn(kind, severity) for kind, severity in REACTIONS[week]],
+            notes="Mild redness, settled.", now=at + dt.timedelta(minutes=30),
+        )  # fmt: skip
         session_sign(
             session=session, signer=practitioner, notes="Mild redness, settled.",
             now=at + dt.timedelta(minutes=30),

@@ -17,6 +17,10 @@ from pistor.records.models import SignedRecord
 from pistor.treatments.constants import REGION_CHOICES, Device
 
 
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 class TreatmentSession(SignedRecord):
     """One mesotherapy treatment of a patient, from a plan's course or unplanned with a reason.
 
@@ -43,6 +47,28 @@ class TreatmentSession(SignedRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     notes = models.TextField(blank=True)
+    anaesthetic_product = models.CharField(
+        max_length=120, blank=True, help_text="Numbing cream used, if any (e.g. lidocaine 5 %)."
+    )
+    anaesthetic_applied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the numbing cream was put on."
+    )
+    treatment_start = models.DateTimeField(
+        null=True, blank=True, help_text="When the first injection was given."
+    )
+    treatment_end = models.DateTimeField(
+        null=True, blank=True, help_text="When the last injection was given."
+    )
+    findings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The safety screen's findings at sign-off, as the practitioner saw them.",
+    )
+    reactions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Immediate reactions seen, each with its severity: {reaction: severity}.",
+    )
 
     class Meta(SignedRecord.Meta):
         ordering = ["-started_at", "-pk"]
@@ -53,7 +79,20 @@ class TreatmentSession(SignedRecord):
                 condition=models.Q(plan__isnull=False) | ~models.Q(unplanned_reason=""),
                 name="treatments_session_plan_or_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(treatment_start__isnull=True)
+                | models.Q(treatment_end__isnull=True)
+                | models.Q(treatment_end__gte=models.F("treatment_start")),
+                name="treatments_session_ends_after_start",
+            ),
         ]
+
+    @property
+    def duration_minutes(self) -> int | None:
+        """Minutes from the first to the last injection, when both times are recorded."""
+        if self.treatment_start is None or self.treatment_end is None:
+            return None
+        return int((self.treatment_end - self.treatment_start).total_seconds() // 60)
 
     def signable_content(self) -> dict[str, Any]:
         lines = list(self.cocktail_lines.all())
@@ -65,6 +104,14 @@ class TreatmentSession(SignedRecord):
             "unplanned_reason": self.unplanned_reason,
             "started_at": self.started_at.isoformat(),
             "notes": self.notes,
+            "anaesthetic": {
+                "product": self.anaesthetic_product,
+                "applied_at": _iso(self.anaesthetic_applied_at),
+            },
+            "treatment_start": _iso(self.treatment_start),
+            "treatment_end": _iso(self.treatment_end),
+            "reactions": dict(sorted((self.reactions or {}).items())),
+            "findings": list(self.findings or []),
             "cocktail": [
                 {
                     "code": line.code,

@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Sum
+from django.utils import timezone
+
 from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.dosing import LidocaineCheck, cocktail_totals, cumulative_lidocaine_check
 from pistor.clinical.errors import ClinicalDataError
+from pistor.clinical.findings import Finding
+from pistor.clinical.sessions import session_duration_finding
 from pistor.core.errors import NotFound
 from pistor.intake.selectors import patient_facts_get
 from pistor.records.constants import RecordStatus
 from pistor.records.selectors import record_addenda_list
 from pistor.treatments.constants import MAP_HEIGHT, MAP_WIDTH, REGIONS
-from pistor.treatments.models import ChartArea, TreatmentSession
+from pistor.treatments.models import ChartArea, CocktailLine, TreatmentSession
 from pistor.treatments.services import _core_lines
 
 if TYPE_CHECKING:
@@ -77,10 +82,15 @@ class CocktailSummary:
     error: str = ""
 
 
-def cocktail_summary(*, session: TreatmentSession, weight_kg: Decimal | None) -> CocktailSummary:
+def cocktail_summary(
+    *,
+    session: TreatmentSession,
+    weight_kg: Decimal | None,
+    lines: list[CocktailLine] | None = None,
+) -> CocktailSummary:
     """Totals per ingredient (mg) and the volume (mL); the lidocaine against the maximum for
-    the patient's weight (``pistor.clinical.dosing``)."""
-    lines = list(session.cocktail_lines.all())
+    the patient's weight (``pistor.clinical.dosing``). ``lines``: a cocktail being typed."""
+    lines = list(session.cocktail_lines.all()) if lines is None else lines
     catalog = catalog_for_clinic(clinic=session.clinic)
     core = _core_lines(lines)
     total_ml = sum((line.volume_ml for line in lines), Decimal(0))
@@ -120,6 +130,16 @@ def chart_points(session: TreatmentSession, *, scale: Decimal = Decimal(1)) -> l
                 )  # fmt: skip
             )
     return out
+
+
+def session_duration(*, session: TreatmentSession) -> tuple[int | None, Finding | None]:
+    """The minutes from the first to the last injection, and the core's caution when they
+    fall outside the catalog's usual range."""
+    minutes = session.duration_minutes
+    if minutes is None:
+        return None, None
+    catalog = catalog_for_clinic(clinic=session.clinic)
+    return minutes, session_duration_finding(minutes, catalog=catalog)
 
 
 def region_label(code: str) -> str:
@@ -223,3 +243,105 @@ def aftercare_for_session(*, session: TreatmentSession) -> Aftercare:
 
 def session_addenda(*, session: TreatmentSession) -> list[Any]:
     return record_addenda_list(record=session) if session.is_signed else []
+
+
+# ------------------------------------------------------------------------------ timeline
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    session: TreatmentSession
+    lines: list[CocktailLine]
+    areas: list[tuple[str, ChartArea]]  # (label, area)
+    points: list[DrawnPoint]
+    total_ml: Decimal
+    findings: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class VolumeBar:
+    x: str
+    y: str
+    height: str
+    label: str  # the session's date and volume, for the bar's title
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[TimelineEntry]
+    progress: CourseProgress | None
+    bars: list[VolumeBar]
+    more: bool  # older sessions than those shown
+
+
+# The record shows the newest sessions in full; older ones are on the sessions page. The
+# volume chart covers more, from one aggregate query.
+TIMELINE_SESSIONS = 10
+CHART_SMALL = Decimal("0.3")
+VOLUME_CHART = (400, 80)  # width, height of the volume-per-session chart
+VOLUME_BARS = 20
+
+
+def session_timeline(
+    *, clinic_id: int, patient_id: int, limit: int = TIMELINE_SESSIONS
+) -> Timeline:
+    """The patient's sessions for the record, newest first: the cocktail in short, the
+    areas, the chart drawn small, the findings seen at sign-off; the course's progress
+    (the latest session's plan) at the top and the volume given per signed session as a
+    small bar chart. Seven queries whatever the history."""
+    rows = list(
+        TreatmentSession.objects.for_clinic(clinic_id)
+        .filter(patient_id=patient_id)
+        .select_related("plan", "signed_by")
+        .prefetch_related("cocktail_lines", "chart_areas__points")
+        # The signed snapshot is the largest column and the timeline does not show it.
+        .defer("content")
+        .order_by("-started_at", "-pk")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    entries = []
+    for session in rows:
+        lines = list(session.cocktail_lines.all())
+        entries.append(
+            TimelineEntry(
+                session=session,
+                lines=lines,
+                areas=[(region_label(a.region), a) for a in session.chart_areas.all()],
+                points=chart_points(session),
+                total_ml=sum((line.volume_ml for line in lines), Decimal(0)),
+                findings=[f for f in (session.findings or []) if f.get("severity") != "info"],
+            )
+        )
+    plan = next((s.plan for s in rows if s.plan is not None), None)
+    progress = course_progress(plan=plan) if plan is not None else None
+    volumes = list(
+        TreatmentSession.objects.for_clinic(clinic_id)
+        .filter(patient_id=patient_id, status=RecordStatus.SIGNED)
+        .order_by("-started_at", "-pk")
+        .annotate(total=Sum("cocktail_lines__volume_ml"))
+        .values_list("started_at", "total")[:VOLUME_BARS]
+    )
+    return Timeline(entries, progress, _volume_bars(volumes[::-1]), more)
+
+
+def _volume_bars(volumes: list[tuple[dt.datetime, Decimal | None]]) -> list[VolumeBar]:
+    """Oldest to newest: one bar per signed session, its height the volume injected."""
+    width, height = VOLUME_CHART
+    totals = [(at, Decimal(total or 0)) for at, total in volumes]
+    top = max((total for _at, total in totals), default=Decimal(0))
+    if top <= 0:
+        return []
+    slot = Decimal(width) / VOLUME_BARS
+    bars = []
+    for i, (at, total) in enumerate(totals):
+        h = (total / top) * (height - 14)
+        bars.append(
+            VolumeBar(
+                x=f"{slot * i + 2:.1f}",
+                y=f"{height - h:.1f}",
+                height=f"{h:.1f}",
+                label=f"{timezone.localtime(at):%d %b %Y}: {total.normalize()} mL",
+            )
+        )
+    return bars

@@ -8,11 +8,12 @@ transaction and is audited. The clinical core decides what is safe: the gate
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from pistor.audit.events import AuditEventType
 from pistor.audit.services import audit_record
@@ -20,8 +21,14 @@ from pistor.catalog.selectors import catalog_for_clinic
 from pistor.clinical.catalog.types import Needle
 from pistor.clinical.dosing import CocktailLine as CoreLine
 from pistor.clinical.errors import ClinicalDataError
-from pistor.clinical.gates import Reason, _batch_reasons
-from pistor.clinical.safety import AreaPlan, Screening, TreatmentProposal, screen
+from pistor.clinical.gates import Reason, batch_reasons
+from pistor.clinical.safety import (
+    AreaPlan,
+    EarlierSession,
+    Screening,
+    TreatmentProposal,
+    screen,
+)
 from pistor.clinical.units import Dimension, Quantity, Unit
 from pistor.clinics.selectors import clinic_screening_settings
 from pistor.consents.selectors import consent_covering
@@ -32,9 +39,11 @@ from pistor.inventory.models import Batch, StockProduct
 from pistor.inventory.selectors import batch_choices, batch_facts_list
 from pistor.inventory.services import stock_use
 from pistor.plans.selectors import plan_gate
+from pistor.records.constants import RecordStatus
 from pistor.records.models import Addendum
 from pistor.records.services import record_add_addendum, record_sign
 from pistor.treatments.constants import (
+    ANAESTHETIC_LEAD_MAX_HOURS,
     AREA_REFUSED_PREFIXES,
     CONCENTRATION_MAX_MG_ML,
     DEPTH_MAX_MM,
@@ -44,8 +53,11 @@ from pistor.treatments.constants import (
     MAX_POINTS_PER_AREA,
     NEEDLE_MAX_MM,
     REGIONS,
+    SESSION_SPAN_MAX_HOURS,
     VOLUME_MAX_ML,
     Device,
+    Reaction,
+    ReactionSeverity,
 )
 from pistor.treatments.models import ChartArea, ChartPoint, CocktailLine, TreatmentSession
 
@@ -111,11 +123,21 @@ def session_start(
         if plan.patient_id != patient.pk:
             raise NotFound("No such plan for this patient.")
         panel = plan_gate(plan=plan, now=now)
-        # The plan's panel leaves batches out (it feeds the gate none); they are weighed here
-        # against the stock actually on the shelf.
-        reasons = [r for r in panel.decision.reasons if not r.code.startswith("batch")]
+        # The plan's panel leaves batches out (``plan_gate`` drops the gate's stock reasons);
+        # they are weighed here, for every product of the plan, against the shelf.
+        reasons = list(panel.decision.reasons)
+        intake = next(step for step in panel.steps if step.key == "intake")
+        if not intake.done:
+            reasons.insert(
+                0,
+                Reason(
+                    "intake-missing",
+                    "No complete medical history form is on record.",
+                    "Complete the medical history form with the patient.",
+                ),
+            )
         batches = batch_facts_list(clinic=clinic, product_codes=plan.product_codes, on=now.date())
-        reasons += _batch_reasons(list(plan.product_codes), batches, now.date())
+        reasons += batch_reasons(list(plan.product_codes), batches, now.date())
         indication_code = plan.indication_code
         technique = plan.technique_code
     else:
@@ -209,6 +231,41 @@ def _area_plans(areas: list[ChartArea]) -> tuple[AreaPlan, ...]:
     )
 
 
+def earlier_sessions_get(*, session: TreatmentSession) -> tuple[EarlierSession, ...]:
+    """The patient's signed sessions started before this one, as the screen's
+    ``EarlierSession``s (a session recorded late, after later ones, is weighed against those
+    before it only):
+    what went in (each line as recorded) and under which protocol. They let the core weigh
+    the course: a label's session count and interval (deoxycholic acid: 6 sessions, 30 days
+    apart, seed 001), the protocol's count and rhythm. One query whatever the history."""
+    rows = (
+        CocktailLine.objects.for_clinic(session.clinic_id)
+        .filter(
+            session__patient_id=session.patient_id,
+            session__status=RecordStatus.SIGNED,
+            session__started_at__lt=session.started_at,
+        )
+        .exclude(session_id=session.pk)
+        .select_related("session__plan")
+        .order_by("session__started_at", "session_id", "pk")
+    )
+    by_session: dict[int, list[CocktailLine]] = {}
+    for line in rows:
+        by_session.setdefault(line.session_id, []).append(line)
+    out = []
+    for lines in by_session.values():
+        earlier = lines[0].session
+        plan = earlier.plan
+        out.append(
+            EarlierSession(
+                date=timezone.localdate(earlier.started_at),
+                ingredients=_core_lines(lines),
+                protocol=plan.protocol_code if plan is not None else None,
+            )
+        )
+    return tuple(out)
+
+
 def session_screen(
     *,
     session: TreatmentSession,
@@ -222,6 +279,7 @@ def session_screen(
     facts = screening_facts_get(
         patient=session.patient, now=now, areas=[a.region for a in areas] or None
     )
+    facts = replace(facts, earlier_sessions=earlier_sessions_get(session=session))
     proposal = TreatmentProposal(
         indication=session.indication_code,
         areas=_area_plans(areas),
@@ -255,10 +313,9 @@ def _refuse_blocks(screening: Screening) -> None:
 # ----------------------------------------------------------------------------- cocktail
 
 
-def cocktail_line_add(
+def cocktail_line_build(
     *,
     session: TreatmentSession,
-    by: User,
     code: str,
     volume: Any,
     volume_unit: str = "mL",
@@ -267,10 +324,8 @@ def cocktail_line_add(
     batch_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> CocktailLine:
-    """Add a line; a product is drawn from a batch in stock (FEFO unless one is chosen).
-
-    The whole cocktail is then re-screened against the patient; a block stops the save.
-    """
+    """A checked, unsaved line: the catalog code, the volume and strength in their units,
+    a product drawn from a batch in stock (FEFO unless one is chosen). Saves nothing."""
     now = now or clock.now()
     _require_draft(session)
     catalog = catalog_for_clinic(clinic=session.clinic)
@@ -307,21 +362,46 @@ def cocktail_line_add(
     batch: Batch | None = None
     if is_product:
         batch = _batch_for(session, code, volume_ml, batch_id, now.date())
+    return CocktailLine(
+        clinic_id=session.clinic_id,
+        session=session,
+        code=code,
+        volume_ml=volume_ml,
+        concentration_mg_ml=conc,
+        batch=batch,
+        lot=batch.lot if batch else "",
+    )
+
+
+def cocktail_line_add(
+    *,
+    session: TreatmentSession,
+    by: User,
+    code: str,
+    volume: Any,
+    volume_unit: str = "mL",
+    concentration: Any = None,
+    concentration_unit: str = "mg/mL",
+    batch_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> CocktailLine:
+    """Add a line; a product is drawn from a batch in stock (FEFO unless one is chosen).
+
+    The whole cocktail is then re-screened against the patient; a block stops the save.
+    """
+    now = now or clock.now()
+    line = cocktail_line_build(
+        session=session, code=code, volume=volume, volume_unit=volume_unit,
+        concentration=concentration, concentration_unit=concentration_unit,
+        batch_id=batch_id, now=now,
+    )  # fmt: skip
+    code, volume_ml = line.code, line.volume_ml
     with transaction.atomic():
         locked = TreatmentSession.objects.select_for_update().get(pk=session.pk)
         _require_draft(locked)
         lines = list(session.cocktail_lines.all())
         if len(lines) >= MAX_LINES:
             raise ValidationFailed("Too many lines.", fields={"code": ["At most 30 lines."]})
-        line = CocktailLine(
-            clinic_id=session.clinic_id,
-            session=session,
-            code=code,
-            volume_ml=volume_ml,
-            concentration_mg_ml=conc,
-            batch=batch,
-            lot=batch.lot if batch else "",
-        )
         _refuse_blocks(
             session_screen(
                 session=session,
@@ -398,10 +478,9 @@ def _fraction(value: Any, field: str) -> Decimal:
     return number.quantize(Decimal("0.0001"))
 
 
-def chart_area_add(
+def chart_area_build(
     *,
     session: TreatmentSession,
-    by: User,
     region: str,
     technique_code: str,
     depth: Any,
@@ -415,10 +494,10 @@ def chart_area_add(
     volume_unit: str = "mL",
     points: list[PointIn] | None = None,
     now: dt.datetime | None = None,
-) -> ChartArea:
-    """Chart an area with its points. A depth or needle the technique does not allow (the
-    catalog's range, checked by the core's ``AreaPlan`` rules) is refused with the core's
-    words, like a depth that cannot be a depth at all."""
+) -> tuple[ChartArea, list[tuple[Decimal, Decimal]]]:
+    """A checked, unsaved area and its points (fractions of the drawing). A depth or needle
+    the technique does not allow (the catalog's range, checked by the core's ``AreaPlan``
+    rules) is refused with the core's words, like a depth that cannot be a depth at all."""
     _require_draft(session)
     catalog = catalog_for_clinic(clinic=session.clinic)
     errors: dict[str, list[str]] = {}
@@ -489,6 +568,36 @@ def chart_area_add(
             + f" ({technique.name}: {technique.depth_min} to {technique.depth_max}.)",
             fields={field: [f.message for f in refused]},
         )
+    return area, fractions
+
+
+def chart_area_add(
+    *,
+    session: TreatmentSession,
+    by: User,
+    region: str,
+    technique_code: str,
+    depth: Any,
+    depth_unit: str = "mm",
+    needle_gauge: int | None = None,
+    needle_length: Any = None,
+    needle_length_unit: str = "mm",
+    device: str = Device.MANUAL,
+    injections: int = 1,
+    volume: Any = "0",
+    volume_unit: str = "mL",
+    points: list[PointIn] | None = None,
+    now: dt.datetime | None = None,
+) -> ChartArea:
+    """Chart an area with its points (``chart_area_build`` checks them); saved with an
+    audit event, or nothing written."""
+    area, fractions = chart_area_build(
+        session=session, region=region, technique_code=technique_code, depth=depth,
+        depth_unit=depth_unit, needle_gauge=needle_gauge, needle_length=needle_length,
+        needle_length_unit=needle_length_unit, device=device, injections=injections,
+        volume=volume, volume_unit=volume_unit, points=points,
+    )  # fmt: skip
+    depth_mm = area.depth_mm
     with transaction.atomic():
         locked = TreatmentSession.objects.select_for_update().get(pk=session.pk)
         _require_draft(locked)
@@ -585,7 +694,8 @@ def session_sign(
                 "A session is signed with its cocktail and at least one charted area.",
                 fields={"session": ["Add the cocktail and chart the areas before signing."]},
             )
-        _refuse_blocks(session_screen(session=session, lines=lines, areas=areas, now=now))
+        screening = session_screen(session=session, lines=lines, areas=areas, now=now)
+        _refuse_blocks(screening)
         for line in lines:
             if line.batch_id is None:
                 continue
@@ -601,7 +711,11 @@ def session_sign(
                 at=now,
             )
         session.notes = (notes or session.notes or "").strip()[:10000]
-        session.save(update_fields=["notes", "updated_at"])
+        session.findings = [
+            {"code": f.code, "severity": str(f.severity), "message": f.message}
+            for f in screening.findings
+        ]
+        session.save(update_fields=["notes", "findings", "updated_at"])
         record_sign(
             record=session, signer=signer, now=now, event_type=AuditEventType.TREATMENT_SIGNED,
         )  # fmt: skip
@@ -619,3 +733,182 @@ def session_add_addendum(
     if not session.is_signed:
         raise Conflict("This session is not signed yet: correct it directly instead.")
     return record_add_addendum(record=session, author=author, text=text, reason=reason)
+
+
+# ------------------------------------------------------------------- the session's details
+
+
+def _when(value: Any, field: str, label: str) -> dt.datetime | None:
+    """A typed time ("2026-12-06T10:30", as a datetime-local input sends it, or a datetime);
+    a time without an offset is read in the clinic's time zone."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            message = f"{label}: give a date and time such as 2026-12-06 10:30."
+            raise ValidationFailed(message, fields={field: [message]}) from None
+    if not isinstance(value, dt.datetime):
+        message = f"{label} is not a date and time."
+        raise ValidationFailed(message, fields={field: [message]})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+@dataclass(frozen=True)
+class ReactionIn:
+    kind: str
+    severity: str
+
+
+def session_details_set(
+    *,
+    session: TreatmentSession,
+    by: User,
+    anaesthetic_product: str = "",
+    anaesthetic_applied_at: Any = None,
+    treatment_start: Any = None,
+    treatment_end: Any = None,
+    reactions: list[ReactionIn] | None = None,
+    notes: str = "",
+    now: dt.datetime | None = None,
+) -> TreatmentSession:
+    """Record the rest of the session: the numbing cream (product, when), the first and last
+    injection, the immediate reactions with their severity, notes. Times that cannot be
+    right (the end before the start, the cream after the first injection, anything in the
+    future or far from the session) are refused and nothing is written. A duration outside
+    the catalog's usual range is a caution on the page, not a refusal."""
+    now = now or clock.now()
+    _require_draft(session)
+    errors: dict[str, list[str]] = {}
+    product = (anaesthetic_product or "").strip()
+    if len(product) > 120:
+        errors["anaesthetic_product"] = ["At most 120 characters."]
+    applied = _when(anaesthetic_applied_at, "anaesthetic_applied_at", "The cream's time")
+    start = _when(treatment_start, "treatment_start", "The start")
+    end = _when(treatment_end, "treatment_end", "The end")
+    if applied is not None and not product:
+        errors["anaesthetic_product"] = ["Say which numbing cream was applied."]
+    latest = now + dt.timedelta(minutes=5)
+    span = dt.timedelta(hours=SESSION_SPAN_MAX_HOURS)
+    for field, value in (("treatment_start", start), ("treatment_end", end)):
+        if value is not None and value > latest:
+            errors[field] = ["This time is in the future."]
+        elif value is not None and abs(value - session.started_at) > span:
+            errors[field] = [
+                f"More than {SESSION_SPAN_MAX_HOURS} hours from when the session was opened "
+                f"({timezone.localtime(session.started_at):%d %b %Y %H:%M})."
+            ]
+    if start is not None and end is not None and end < start:
+        errors["treatment_end"] = ["The end is before the start."]
+    if end is not None and start is None:
+        errors["treatment_start"] = ["Give the start as well as the end."]
+    if applied is not None:
+        first = start or session.started_at
+        if applied > latest:
+            errors["anaesthetic_applied_at"] = ["This time is in the future."]
+        elif start is not None and applied > start:
+            errors["anaesthetic_applied_at"] = ["The cream goes on before the first injection."]
+        elif first - applied > dt.timedelta(hours=ANAESTHETIC_LEAD_MAX_HOURS):
+            errors["anaesthetic_applied_at"] = [
+                f"More than {ANAESTHETIC_LEAD_MAX_HOURS} hours before the injections."
+            ]
+    chosen: dict[str, str] = {}
+    for i, reaction in enumerate(reactions or []):
+        if reaction.kind not in Reaction.values:
+            errors[f"reactions[{i}].kind"] = ["Not a reaction on the list."]
+        elif reaction.severity not in ReactionSeverity.values:
+            errors[f"reactions[{i}].severity"] = ["Mild, moderate or severe."]
+        elif reaction.kind in chosen:
+            errors[f"reactions[{i}].kind"] = ["This reaction is given twice."]
+        else:
+            chosen[reaction.kind] = reaction.severity
+    notes = (notes or "").strip()
+    if len(notes) > 10000:
+        errors["notes"] = ["At most 10,000 characters."]
+    if errors:
+        raise ValidationFailed("Check the highlighted fields.", fields=errors)
+    with transaction.atomic():
+        locked = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+        _require_draft(locked)
+        before = {
+            "anaesthetic": bool(locked.anaesthetic_product),
+            "treatment_start": locked.treatment_start,
+            "treatment_end": locked.treatment_end,
+            "reactions": locked.reactions,
+        }
+        session.anaesthetic_product = product
+        session.anaesthetic_applied_at = applied
+        session.treatment_start = start
+        session.treatment_end = end
+        session.reactions = dict(sorted(chosen.items()))
+        session.notes = notes
+        session.full_clean(exclude=["patient", "plan", "started_by", "clinic"])
+        session.save(
+            update_fields=[
+                "anaesthetic_product", "anaesthetic_applied_at", "treatment_start",
+                "treatment_end", "reactions", "notes", "updated_at",
+            ]
+        )  # fmt: skip
+        audit_record(
+            clinic=session.clinic,
+            actor=by,
+            event_type=AuditEventType.TREATMENT_DETAILS_RECORDED,
+            subject_type="treatment_session",
+            subject_id=session.pk,
+            before=before,
+            after={
+                "anaesthetic": bool(product),
+                "treatment_start": start,
+                "treatment_end": end,
+                "reactions": session.reactions,
+            },
+        )
+    return session
+
+
+# ---------------------------------------------------------------------------- the preview
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The screen of the cocktail and areas as they would be with what is being typed."""
+
+    lines: list[CocktailLine]
+    areas: list[ChartArea]
+    screening: Screening | None
+    refused: ValidationFailed | None  # what is typed cannot be saved, and why
+
+
+def session_preview(
+    *,
+    session: TreatmentSession,
+    line: dict[str, Any] | None = None,
+    area: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Preview:
+    """Re-screen the session with the line or area being typed (``cocktail_line_build`` /
+    ``chart_area_build`` arguments), saving nothing: the practitioner sees the findings,
+    the totals and a refusal (a depth outside the technique, a product not in stock) before
+    pressing save, where the same checks run again."""
+    now = now or clock.now()
+    _require_draft(session)
+    lines = list(session.cocktail_lines.all())
+    areas = list(session.chart_areas.all())
+    refused: ValidationFailed | None = None
+    try:
+        if line is not None:
+            lines.append(cocktail_line_build(session=session, now=now, **line))
+        if area is not None:
+            areas.append(chart_area_build(session=session, **area)[0])
+    except ValidationFailed as exc:
+        refused = exc
+    screening = None
+    if lines or areas:
+        try:
+            screening = session_screen(session=session, lines=lines, areas=areas, now=now)
+        except ValidationFailed as exc:
+            refused = refused or exc
+    return Preview(lines, areas, screening, refused)

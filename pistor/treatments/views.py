@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,14 @@ from pistor.inventory.selectors import batch_choices
 from pistor.patients.access import patient_get_for_user
 from pistor.plans.selectors import plan_get
 from pistor.treatments import services
-from pistor.treatments.constants import MAP_HEIGHT, MAP_WIDTH, REGION_CHOICES, Device
+from pistor.treatments.constants import (
+    MAP_HEIGHT,
+    MAP_WIDTH,
+    REGION_CHOICES,
+    Device,
+    Reaction,
+    ReactionSeverity,
+)
 from pistor.treatments.models import TreatmentSession
 from pistor.treatments.pdf import aftercare_pdf
 from pistor.treatments.selectors import (
@@ -33,6 +41,7 @@ from pistor.treatments.selectors import (
     patient_weight,
     region_label,
     session_addenda,
+    session_duration,
     session_get,
     session_list,
 )
@@ -208,6 +217,7 @@ def _detail(
             choices = batch_choices(clinic=session.clinic, product_code=line_code, on=now.date())
             if choices:
                 batches[line_code] = choices
+    duration, duration_finding = session_duration(session=session)
     role = getattr(request, "membership", None)
     role = getattr(role, "role", None)
     context = {
@@ -236,6 +246,17 @@ def _detail(
         "map_w": MAP_WIDTH,
         "map_h": MAP_HEIGHT,
         "can_sign": can(role, Action.TREATMENT_SIGN),
+        "duration": duration,
+        "duration_finding": duration_finding,
+        "reaction_rows": [
+            (value, label, (session.reactions or {}).get(value, ""))
+            for value, label in Reaction.choices
+        ],
+        "severities": ReactionSeverity.choices,
+        "times": {
+            name: _local_input(getattr(session, name))
+            for name in ("anaesthetic_applied_at", "treatment_start", "treatment_end")
+        },
     }
     return _no_store(render(request, "treatments/session_detail.html", context, status=status))
 
@@ -244,6 +265,11 @@ def _detail(
 @never_cache
 def session_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _session(request, pk, Action.TREATMENT_VIEW))
+
+
+def _local_input(value: Any) -> str:
+    """A stored time as a datetime-local input shows it, in the clinic's time zone."""
+    return "" if value is None else f"{timezone.localtime(value):%Y-%m-%dT%H:%M}"
 
 
 def _status(exc: ApplicationError) -> int:
@@ -264,19 +290,9 @@ def _write(request: HttpRequest, pk: int, form: str, action: Action, do: Any) ->
 @staff_required(Action.TREATMENT_RECORD)
 @require_POST
 def line_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    post = request.POST
-    batch = post.get("batch_id") or None
-
     def do(session: TreatmentSession) -> None:
         services.cocktail_line_add(
-            session=session,
-            by=_actor(request),
-            code=post.get("code", ""),
-            volume=post.get("volume", ""),
-            volume_unit=post.get("volume_unit", "mL"),
-            concentration=post.get("concentration") or None,
-            concentration_unit=post.get("concentration_unit", "mg/mL"),
-            batch_id=int(batch) if batch and batch.isdigit() else None,
+            session=session, by=_actor(request), **_line_fields(request.POST)
         )
 
     return _write(request, pk, "cocktail", Action.TREATMENT_RECORD, do)
@@ -315,29 +331,98 @@ def _int(value: str | None) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _area_fields(post: Any) -> dict[str, Any]:
+    injections = _int(post.get("injections"))
+    return {
+        "region": post.get("region", ""),
+        "technique_code": post.get("technique_code", ""),
+        "depth": post.get("depth", ""),
+        "needle_gauge": _int(post.get("needle_gauge")),
+        "needle_length": post.get("needle_length") or None,
+        "device": post.get("device", Device.MANUAL),
+        "injections": injections if injections is not None else -1,
+        "volume": post.get("volume") or "0",
+        "volume_unit": post.get("volume_unit", "mL"),
+        "points": parse_points(post.get("points", "")),
+    }
+
+
+def _line_fields(post: Any) -> dict[str, Any]:
+    batch = post.get("batch_id") or None
+    return {
+        "code": post.get("code", ""),
+        "volume": post.get("volume", ""),
+        "volume_unit": post.get("volume_unit", "mL"),
+        "concentration": post.get("concentration") or None,
+        "concentration_unit": post.get("concentration_unit", "mg/mL"),
+        "batch_id": int(batch) if batch and batch.isdigit() else None,
+    }
+
+
 @staff_required(Action.TREATMENT_RECORD)
 @require_POST
 def area_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(session: TreatmentSession) -> None:
+        services.chart_area_add(session=session, by=_actor(request), **_area_fields(request.POST))
+
+    return _write(request, pk, "chart", Action.TREATMENT_RECORD, do)
+
+
+@staff_required(Action.TREATMENT_RECORD)
+@never_cache
+@require_POST
+def preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The findings as the cocktail or area form is typed (HTMX, ``hx-trigger`` on input):
+    the form's values re-screened with the safety engine, nothing saved. A half-typed form
+    (no volume, no depth yet) previews what is already saved."""
+    session = _session(request, pk, Action.TREATMENT_RECORD)
+    post = request.POST
+    form = post.get("form", "")
+    try:
+        line = _line_fields(post) if form == "line" and post.get("volume", "").strip() else None
+        area = _area_fields(post) if form == "area" and post.get("depth", "").strip() else None
+        preview = services.session_preview(session=session, line=line, area=area)
+    except ApplicationError as exc:
+        return _no_store(
+            render(request, "treatments/partials/screen.html", {"refused": exc}, status=200)
+        )
+    weight = patient_weight(patient=session.patient, now=clock.now())
+    context = {
+        "screening": preview.screening,
+        "refused": preview.refused,
+        "preview": True,
+        "summary": cocktail_summary(session=session, weight_kg=weight, lines=preview.lines),
+        "weight": weight,
+    }
+    return _no_store(render(request, "treatments/partials/screen.html", context))
+
+
+def _reactions(post: Any) -> list[services.ReactionIn]:
+    return [
+        services.ReactionIn(kind, post.get(f"reaction_{kind}", ""))
+        for kind in Reaction.values
+        if post.get(f"reaction_{kind}", "")
+    ]
+
+
+@staff_required(Action.TREATMENT_RECORD)
+@require_POST
+def details_view(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST
 
     def do(session: TreatmentSession) -> None:
-        injections = _int(post.get("injections"))
-        services.chart_area_add(
+        services.session_details_set(
             session=session,
             by=_actor(request),
-            region=post.get("region", ""),
-            technique_code=post.get("technique_code", ""),
-            depth=post.get("depth", ""),
-            needle_gauge=_int(post.get("needle_gauge")),
-            needle_length=post.get("needle_length") or None,
-            device=post.get("device", Device.MANUAL),
-            injections=injections if injections is not None else -1,
-            volume=post.get("volume") or "0",
-            volume_unit=post.get("volume_unit", "mL"),
-            points=parse_points(post.get("points", "")),
+            anaesthetic_product=post.get("anaesthetic_product", ""),
+            anaesthetic_applied_at=post.get("anaesthetic_applied_at", ""),
+            treatment_start=post.get("treatment_start", ""),
+            treatment_end=post.get("treatment_end", ""),
+            reactions=_reactions(post),
+            notes=post.get("notes", ""),
         )
 
-    return _write(request, pk, "chart", Action.TREATMENT_RECORD, do)
+    return _write(request, pk, "details", Action.TREATMENT_RECORD, do)
 
 
 @staff_required(Action.TREATMENT_RECORD)

@@ -93,3 +93,52 @@ def test_another_clinics_session_is_404_and_a_nurse_may_not_sign(
     assert_error_shape(other.get(f"{BASE}/sessions/{sid}"), 404)
     as_nurse = ApiClient(client, token_for(nurse, clinic))
     assert_error_shape(as_nurse.post(f"{BASE}/sessions/{sid}/sign", {}), 403)
+
+
+def test_a_product_not_in_stock_and_bad_details_answer_422_and_write_nothing(
+    api, clinic, practitioner
+):
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    sid = _start(api, plan)
+    body = assert_error_shape(
+        api.post(f"{BASE}/sessions/{sid}/lines", {"code": "redensity-1", "volume": "1"}), 422
+    )
+    assert "not in stock" in body["extra"]["fields"]["code"][0]
+    assert CocktailLine.objects.count() == 0
+    session = TreatmentSession.objects.get(pk=sid)
+    start = session.started_at
+    bad = {"treatment_start": start.isoformat(),
+           "treatment_end": (start - dt.timedelta(minutes=5)).isoformat(), "notes": ""}  # fmt: skip
+    body = assert_error_shape(api.post(f"{BASE}/sessions/{sid}/details", bad), 422)
+    assert "treatment_end" in body["extra"]["fields"]
+    bad = {"reactions": [{"kind": "hiccups", "severity": "mild"}], "notes": ""}
+    body = assert_error_shape(api.post(f"{BASE}/sessions/{sid}/details", bad), 422)
+    assert "reactions[0].kind" in body["extra"]["fields"]
+    assert TreatmentSession.objects.get(pk=sid).reactions == {}
+    ok = {
+        "anaesthetic_product": "Lidocaine 5 % cream",
+        "anaesthetic_applied_at": (start - dt.timedelta(minutes=20)).isoformat(),
+        "treatment_start": start.isoformat(),
+        "treatment_end": (start + dt.timedelta(minutes=2)).isoformat(),
+        "reactions": [{"kind": "bruising", "severity": "mild"}],
+        "notes": "Fine.",
+    }
+    r = api.post(f"{BASE}/sessions/{sid}/details", ok)
+    assert r.status_code == 200, r.content
+    out = r.json()
+    assert out["duration_minutes"] == 2 and out["duration_finding"]["code"] == (
+        "session-duration:short"
+    )
+    assert out["reactions"] == [{"kind": "bruising", "severity": "mild"}]
+
+
+def test_an_allergy_test_read_too_early_answers_409_with_its_reason(api, clinic, practitioner):
+    from pistor.testing.pathway import make_test
+
+    plan = ready_plan(clinic=clinic, by=practitioner, test=False)
+    make_test(plan.patient, practitioner, products=("nctf-135ha",), result="negative",
+              read_after=dt.timedelta(hours=3))  # fmt: skip
+    body = assert_error_shape(api.post(f"{BASE}/sessions", {"plan_id": plan.pk}), 409)
+    codes = [r["code"] for r in body["extra"]["reasons"]]
+    assert codes == ["allergy-test-read-too-early"], codes
+    assert TreatmentSession.objects.count() == 0

@@ -34,7 +34,7 @@ from pistor.clinical.catalog.types import (
 from pistor.clinical.errors import ClinicalDataError
 
 #: The version of the packaged data (``catalog.toml``); a test keeps the two equal.
-CATALOG_VERSION = "2026.12.1"
+CATALOG_VERSION = "2026.12.2"
 
 __all__ = [
     "CATALOG_VERSION",

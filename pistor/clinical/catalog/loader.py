@@ -48,6 +48,7 @@ from pistor.clinical.catalog.types import (
     SafetyNet,
     Scale,
     ScaleItem,
+    SessionMinutes,
     Severity,
     SideEffect,
     Source,
@@ -1123,9 +1124,19 @@ def _check_protocol_indications(
                 )
 
 
-def _history(value: object, refs: _Refs) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _session_minutes(value: object, where: _Where, refs: _Refs) -> SessionMinutes:
+    t = _table(value, where, ("min", "max", "sources"))
+    low, high = t.get("min"), t.get("max")
+    if not isinstance(low, int) or not isinstance(high, int) or not 0 < low <= high <= 600:
+        raise where.fail("min", "a session's minutes are whole numbers, 0 < min <= max <= 600.")
+    return SessionMinutes(low, high, _sources(t, where, refs))
+
+
+def _history(
+    value: object, refs: _Refs
+) -> tuple[str, tuple[tuple[str, str], ...], SessionMinutes | None]:
     where = _Where("catalog.toml", "catalog")
-    t = _table(value, where, ("version", "history"))
+    t = _table(value, where, ("version", "history", "session_minutes"))
     version = _str(t, "version", where)
     if not _VERSION_RE.match(version):
         raise where.fail("version", f"'{version}' is not a version such as '2026.11.1'.")
@@ -1139,7 +1150,12 @@ def _history(value: object, refs: _Refs) -> tuple[str, tuple[tuple[str, str], ..
         return year, _str(e, "event", at)
 
     history = _tables(t, "history", where, event, non_empty=True)
-    return version, history
+    minutes = (
+        _session_minutes(t["session_minutes"], where.at("session_minutes"), refs)
+        if "session_minutes" in t
+        else None
+    )
+    return version, history, minutes
 
 
 def parse_catalog(documents: Mapping[str, Mapping[str, object]]) -> Catalog:
@@ -1158,7 +1174,7 @@ def parse_catalog(documents: Mapping[str, Mapping[str, object]]) -> Catalog:
         indication_codes=_codes_in(documents, "indications.toml"),
         side_effect_codes=_codes_in(documents, "side_effects.toml"),
     )
-    version, history = _history(documents["catalog.toml"], refs)
+    version, history, session_minutes = _history(documents["catalog.toml"], refs)
     refs.facts = _entries(documents, "facts.toml", lambda v, w: _fact(v, w, refs))
     _check_implies(refs.facts)
     refs.ingredients = _entries(documents, "ingredients.toml", lambda v, w: _ingredient(v, w, refs))
@@ -1200,6 +1216,7 @@ def parse_catalog(documents: Mapping[str, Mapping[str, object]]) -> Catalog:
         checklist=tuple(sorted(checklist.values(), key=lambda item: item.order)),
         scales=refs.scales,
         history=history,
+        session_minutes=session_minutes,
     )
 
 

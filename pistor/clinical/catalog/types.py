@@ -393,6 +393,15 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class SessionMinutes:
+    """How long a treatment session usually lasts, in minutes (a caution outside it)."""
+
+    min: int
+    max: int
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Catalog:
     version: str
     sources: dict[str, Source]
@@ -407,3 +416,4 @@ class Catalog:
     checklist: tuple[ChecklistItem, ...]
     scales: dict[str, Scale]
     history: tuple[tuple[str, str], ...] = field(default=())  # (year, event)
+    session_minutes: SessionMinutes | None = None

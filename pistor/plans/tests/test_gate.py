@@ -109,3 +109,23 @@ def test_a_reading_dated_in_the_future_is_named_on_its_step_not_a_crash(
     )
     steps = _steps(plan_gate(plan=plan, now=timezone.now()))
     assert not steps["allergy"].done and "future" in " ".join(steps["allergy"].problems)
+
+
+def test_a_complete_panel_allows_the_start_with_no_stock_reasons_whatever_the_shelf(
+    clinic, patient, practitioner
+):
+    # The panel feeds the gate no batches: the gate's stock reasons (batch-missing for every
+    # product) say nothing about the plan and are dropped by code; the session's start
+    # weighs the shelf itself (pistor.treatments).
+    from pistor.clinical.gates import BATCH_REASON_CODES
+
+    make_intake(patient)
+    make_test(patient, practitioner, products=("nctf-135ha",), result="negative")
+    signed_consent(clinic=clinic, patient=patient, by=practitioner)
+    plan = plan_get(
+        clinic_id=clinic.pk,
+        pk=rejuvenation_plan(clinic=clinic, patient=patient, by=practitioner).pk,
+    )
+    panel = plan_gate(plan=plan, now=timezone.now())
+    assert panel.open and panel.decision.allowed, panel.decision.reasons
+    assert not {r.code for r in panel.decision.reasons} & BATCH_REASON_CODES

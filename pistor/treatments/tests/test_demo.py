@@ -23,6 +23,10 @@ def test_the_demo_has_a_patient_mid_course_and_loading_again_changes_nothing():
     assert plan is not None
     progress = course_progress(plan=plan)
     assert progress.done == 3 and not progress.findings
+    for s in sessions:
+        assert s.anaesthetic_product and s.duration_minutes == 20 and s.reactions
+        assert s.content["reactions"] == s.reactions
+    assert any(s.reactions.get("bruising") == "moderate" for s in sessions)
     before = TreatmentSession.objects.count()  # Whitaker's and other stages' (outcomes)
     demo_load()
     assert TreatmentSession.objects.filter(patient__family_name="Whitaker").count() == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -236,3 +237,143 @@ def test_the_database_refuses_to_change_a_signed_session(clinic, practitioner):
     with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:  # noqa: B017
         cursor.execute("DELETE FROM treatments_treatmentsession WHERE id = %s", [session.pk])
     assert TreatmentSession.objects.filter(pk=session.pk, notes="").exists()
+
+
+def _dca_session(clinic, practitioner, plan, *, on):
+    session = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner,
+                            now=on)  # fmt: skip
+    cocktail_line_add(
+        session=session, by=practitioner, code="deoxycholic-acid", volume="1",
+        concentration="10", now=on,
+    )  # fmt: skip
+    return session
+
+
+def test_a_second_session_within_the_labels_interval_is_blocked_by_the_first(clinic, practitioner):
+    # Deoxycholic acid: at least 30 days between sessions (seed 001). The first session,
+    # signed, becomes an EarlierSession of the second one's screen.
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    first_day = timezone.now()
+    first = _dca_session(clinic, practitioner, plan, on=first_day)
+    chart_area_add(
+        session=first, by=practitioner, region="abdomen", technique_code="nappage",
+        depth="3", injections=10, volume="1",
+    )  # fmt: skip
+    session_sign(session=TreatmentSession.objects.get(pk=first.pk), signer=practitioner,
+                 now=first_day)  # fmt: skip
+    later = first_day + dt.timedelta(days=7)
+    second = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner,
+                           now=later)  # fmt: skip
+    with pytest.raises(GateBlocked) as exc:
+        cocktail_line_add(
+            session=second, by=practitioner, code="deoxycholic-acid", volume="1",
+            concentration="10", now=later,
+        )  # fmt: skip
+    assert "label-interval:deoxycholic-acid" in _codes(exc), _codes(exc)
+    assert not second.cocktail_lines.exists()
+    # A month on, the same line is allowed.
+    month = first_day + dt.timedelta(days=31)
+    third = session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner,
+                          now=month)  # fmt: skip
+    assert cocktail_line_add(
+        session=third, by=practitioner, code="deoxycholic-acid", volume="1",
+        concentration="10", now=month,
+    ).pk  # fmt: skip
+
+
+def test_the_session_details_are_recorded_and_a_long_session_is_a_caution(clinic, practitioner):
+    from pistor.treatments.selectors import session_duration
+    from pistor.treatments.services import ReactionIn, session_details_set
+
+    _plan, session = _start(clinic, practitioner)
+    t0 = session.started_at
+    session_details_set(
+        session=session, by=practitioner, anaesthetic_product="Lidocaine 5 % cream",
+        anaesthetic_applied_at=t0 - dt.timedelta(minutes=30), treatment_start=t0,
+        treatment_end=t0 + dt.timedelta(minutes=70),
+        reactions=[ReactionIn("bruising", "mild"), ReactionIn("burning", "moderate")],
+        notes="Tolerated well.", now=t0 + dt.timedelta(minutes=75),
+    )  # fmt: skip
+    session.refresh_from_db()
+    assert session.reactions == {"bruising": "mild", "burning": "moderate"}
+    minutes, finding = session_duration(session=session)
+    assert minutes == 70 and finding is not None
+    assert finding.code == "session-duration:long"
+    assert "10 to 50 minutes" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad"),
+    [
+        ({"treatment_start": "+10", "treatment_end": "+0"}, "treatment_end"),
+        ({"treatment_start": "+600"}, "treatment_start"),
+        (
+            {
+                "anaesthetic_applied_at": "+5",
+                "treatment_start": "+0",
+                "anaesthetic_product": "EMLA",
+            },
+            "anaesthetic_applied_at",
+        ),  # fmt: skip
+        ({"anaesthetic_applied_at": "-20"}, "anaesthetic_product"),
+        ({"treatment_start": "yesterday"}, "treatment_start"),
+        ({"reactions": [("fainting", "mild")]}, "reactions[0].kind"),
+        ({"reactions": [("bruising", "awful")]}, "reactions[0].severity"),
+    ],
+)
+def test_impossible_session_details_are_refused_and_nothing_is_written(
+    clinic, practitioner, fields, bad
+):
+    from pistor.treatments.services import ReactionIn, session_details_set
+
+    _plan, session = _start(clinic, practitioner)
+    t0 = session.started_at
+    kwargs: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "reactions":
+            kwargs[name] = [ReactionIn(*r) for r in value]
+        elif isinstance(value, str) and value[:1] in "+-" and value[1:].isdigit():
+            kwargs[name] = t0 + dt.timedelta(minutes=int(value))
+        else:
+            kwargs[name] = value
+    with pytest.raises(ValidationFailed) as exc:
+        session_details_set(session=session, by=practitioner, now=t0 + dt.timedelta(minutes=60),
+                            **kwargs)  # fmt: skip
+    assert bad in exc.value.fields, exc.value.fields
+    session.refresh_from_db()
+    assert session.treatment_start is None and session.reactions == {}
+
+
+def test_signed_details_are_locked_and_part_of_the_signed_content(clinic, practitioner):
+    from pistor.treatments.services import ReactionIn, session_details_set
+
+    _plan, session = _full_session(clinic, practitioner)
+    t0 = session.started_at
+    session_details_set(session=session, by=practitioner, treatment_start=t0,
+                        treatment_end=t0 + dt.timedelta(minutes=20),
+                        reactions=[ReactionIn("papules", "mild")],
+                        now=t0 + dt.timedelta(minutes=30))  # fmt: skip
+    session_sign(session=session, signer=practitioner)
+    session.refresh_from_db()
+    assert session.content["reactions"] == {"papules": "mild"}
+    assert session.content["treatment_end"]
+    with pytest.raises(Conflict):
+        session_details_set(session=session, by=practitioner, notes="changed")
+
+
+def test_without_any_batch_the_start_names_the_missing_batch(clinic, practitioner):
+    plan = ready_plan(clinic=clinic, by=practitioner, with_stock=False)
+    with pytest.raises(GateBlocked) as exc:
+        session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    assert _codes(exc) == ["batch-missing"]
+
+
+def test_without_a_complete_intake_the_start_is_refused(clinic, practitioner):
+    from pistor.intake.models import IntakeForm
+
+    plan = ready_plan(clinic=clinic, by=practitioner)
+    IntakeForm.objects.filter(patient=plan.patient).delete()
+    with pytest.raises(GateBlocked) as exc:
+        session_start(clinic=clinic, patient=plan.patient, plan=plan, by=practitioner)
+    assert "intake-missing" in _codes(exc)
+    assert TreatmentSession.objects.count() == 0

@@ -14,6 +14,8 @@
     function show() {
       input.value = points.map(function (p) { return p[0] + "," + p[1]; }).join(";");
       if (count) { count.textContent = points.length + " points marked"; }
+      // The area form previews its findings on input (HTMX); a marked point is input too.
+      input.dispatchEvent(new Event("input", { bubbles: true }));
     }
     svg.addEventListener("click", function (event) {
       var matrix = svg.getScreenCTM();
