@@ -31,7 +31,7 @@ from pistor.scheduling.selectors import (
     resource_get,
     resource_ids,
 )
-from pistor.scheduling.services import appointment_book
+from pistor.scheduling.services import appointment_book, calendar_writer
 
 HORIZON_DAYS = core.MAX_DAYS  # sessions further out are left for a later booking
 
@@ -226,7 +226,7 @@ def course_book(
     )
     members = {m.pk: m for m in Membership.objects.filter(clinic=clinic)}
     booked = []
-    with transaction.atomic():
+    with calendar_writer(), transaction.atomic():
         for item in proposal.placed:
             assert item.start is not None and item.staff_id is not None  # noqa: S101
             try:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from pistor.clinical import slots as core
+from pistor.clinical.protocols import OpenDays
 from pistor.clinics.models import Clinic, Membership, Role
 from pistor.core.errors import NotFound
 from pistor.scheduling.constants import RELEASED_STATUSES, ResourceKind
@@ -171,6 +172,17 @@ def closed_dates(*, clinic: Clinic, day_from: dt.date, day_to: dt.date) -> set[d
                 shut.add(day)
             day += dt.timedelta(days=1)
     return shut
+
+
+def clinic_open_days(*, clinic: Clinic, since: dt.date) -> OpenDays:
+    """The clinic's closed weekdays (those without opening hours, once any are set) and
+    closed dates from ``since`` on, for the protocol planner (two queries)."""
+    open_weekdays = set(OpeningHours.objects.for_clinic(clinic).values_list("weekday", flat=True))
+    closed_weekdays = frozenset(range(7)) - open_weekdays if open_weekdays else frozenset()
+    dates = frozenset(
+        ClosedDay.objects.for_clinic(clinic).filter(date__gte=since).values_list("date", flat=True)
+    )
+    return OpenDays(closed_weekdays=closed_weekdays, closed_dates=dates)
 
 
 def calendars_load(
