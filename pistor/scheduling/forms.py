@@ -41,3 +41,13 @@ class AppointmentTypeForm(forms.Form):
     needs_room = forms.BooleanField(required=False, initial=True)
     device_type = forms.SlugField(required=False, max_length=60)
     online_bookable = forms.BooleanField(required=False)
+
+
+class MoveForm(forms.Form):
+    """A new start in the clinic's local time (the page's time zone)."""
+
+    starts_at = forms.DateTimeField(
+        label="New start",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )

@@ -17,8 +17,8 @@ from django.db.models import Q, QuerySet
 from pistor.clinical import slots as core
 from pistor.clinical.protocols import OpenDays
 from pistor.clinics.models import Clinic, Membership, Role
-from pistor.core.errors import NotFound
-from pistor.scheduling.constants import RELEASED_STATUSES, ResourceKind
+from pistor.core.errors import NotFound, ValidationFailed
+from pistor.scheduling.constants import RELEASED_STATUSES, ResourceKind, VisitKind
 from pistor.scheduling.models import (
     Absence,
     Appointment,
@@ -86,11 +86,29 @@ def appointment_type_get(*, clinic: Clinic, pk: int) -> AppointmentType:
         raise NotFound("No such appointment type at this clinic.") from None
 
 
+def course_type_for(*, clinic: Clinic, indication_code: str) -> AppointmentType:
+    """The visit type a course's sessions are booked as: the clinic's treatment type for the
+    indication, else its general treatment type; ``ValidationFailed`` when it has none."""
+    types = [t for t in appointment_type_list(clinic=clinic) if t.kind == VisitKind.TREATMENT]
+    for wanted in (indication_code, ""):
+        for t in types:
+            if t.indication_code == wanted:
+                return t
+    if types:
+        return types[0]
+    raise ValidationFailed(
+        "The clinic has no treatment session type yet; a manager adds one first.",
+        fields={"appointment_type_id": ["Choose an appointment type."]},
+    )
+
+
 def appointment_get(*, clinic: Clinic, pk: int) -> Appointment:
     try:
         return (
             Appointment.objects.for_clinic(clinic)
-            .select_related("patient", "staff__user", "appointment_type", "room", "device")
+            .select_related(
+                "patient", "staff__user", "appointment_type", "room", "device", "plan_session"
+            )
             .get(pk=pk)
         )
     except (Appointment.DoesNotExist, ValueError, OverflowError):

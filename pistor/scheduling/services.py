@@ -538,7 +538,11 @@ def appointment_move(
     staff: Membership | None = None,
     room: Resource | None = None,
 ) -> Appointment:
-    """Move a booked visit to a new time (and perhaps practitioner or room)."""
+    """Move a booked visit to a new time (and perhaps practitioner or room).
+
+    Moving a course session re-plans the windows of the sessions after it, in the same
+    transaction (``course.course_replan_after_move``).
+    """
     if appointment.status != Status.BOOKED:
         raise Conflict("Only a booked appointment can be moved.")
     new_staff = staff or appointment.staff
@@ -590,6 +594,13 @@ def appointment_move(
                 before=before,
                 after={"starts_at": starts_at.isoformat(), "staff": new_staff.pk},
             )
+            if locked.plan_session_id is not None:
+                # A course session: the later sessions' windows follow it (protocols.replan).
+                from pistor.scheduling.course import course_replan_after_move
+
+                course_replan_after_move(
+                    clinic=clinic, actor=actor, session=locked.plan_session, moved_to=starts_at
+                )
             return locked
 
     return _guarded_save(appointment, write)

@@ -17,12 +17,18 @@ from pistor.accounts.access import public_page, staff_required
 from pistor.clinical import slots as core
 from pistor.clinics.permissions import Action
 from pistor.core import clock
-from pistor.core.errors import ApplicationError, NotFound, ValidationFailed
+from pistor.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from pistor.patients.access import patient_get_for_user
 from pistor.scheduling import selectors as sel
 from pistor.scheduling import services as svc
 from pistor.scheduling.constants import NEXT_STATUSES, Status
-from pistor.scheduling.forms import AppointmentTypeForm, BookForm, CancelForm, ResourceForm
+from pistor.scheduling.forms import (
+    AppointmentTypeForm,
+    BookForm,
+    CancelForm,
+    MoveForm,
+    ResourceForm,
+)
 
 if TYPE_CHECKING:
     from pistor.clinics.models import Clinic
@@ -156,7 +162,7 @@ def book_view(request: HttpRequest) -> HttpResponse:
         if starts_at.tzinfo is None:
             raise ValueError
     except (NotFound, ValueError):
-        return render(request, "scheduling/book.html", {"bad": True}, status=404)
+        return render(request, "scheduling/book.html", {"bad": True}, status=400)
     if request.method == "POST" and form.is_valid():
         pk = sel.patient_pk_by_number(clinic=clinic, number=form.cleaned_data["patient_number"])
         try:
@@ -200,14 +206,32 @@ def book_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required(Action.SCHEDULE_VIEW)
 def appointment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _appointment_page(request, pk)
+
+
+def _appointment_page(
+    request: HttpRequest, pk: int, move_form: MoveForm | None = None, status: int = 200
+) -> HttpResponse:
+    from pistor.scheduling.course import course_windows_after
+
     clinic = _clinic(request)
     appt = sel.appointment_get(clinic=clinic, pk=pk)
+    tz = sel.clinic_tz(clinic)
     nexts = [s for s in NEXT_STATUSES[appt.status] if s != Status.CANCELLED]
+    if move_form is None:
+        move_form = MoveForm(
+            initial={"starts_at": appt.starts_at.astimezone(tz).replace(tzinfo=None)}
+        )
     response = render(
         request,
         "scheduling/appointment.html",
         {
             "appt": appt,
+            "can_move": appt.status == Status.BOOKED,
+            "move_form": move_form,
+            "later_windows": course_windows_after(clinic=clinic, session=appt.plan_session)
+            if appt.plan_session is not None
+            else [],
             "next_statuses": [(s, Status(s).label) for s in nexts],
             "can_cancel": Status.CANCELLED in NEXT_STATUSES[appt.status],
             "cancel_form": CancelForm(),
@@ -215,9 +239,37 @@ def appointment_view(request: HttpRequest, pk: int) -> HttpResponse:
             "calendar_url": reverse("scheduling:calendar")
             + f"?date={appt.starts_at.astimezone(sel.clinic_tz(clinic)).date().isoformat()}",
         },
+        status=status,
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@staff_required(Action.APPOINTMENT_BOOK)
+def move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a booked visit to a new local time; a course session re-plans the later ones."""
+    clinic = _clinic(request)
+    appt = sel.appointment_get(clinic=clinic, pk=pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _appointment_page(request, pk, form, status=422)
+    local = form.cleaned_data["starts_at"].replace(tzinfo=None)
+    starts_at = core.local_instant(local.date(), local.time(), sel.clinic_tz(clinic))
+    try:
+        svc.appointment_move(
+            clinic=clinic, actor=request.user, appointment=appt, starts_at=starts_at
+        )
+    except ApplicationError as exc:
+        form.add_error("starts_at", exc.message)
+        return _appointment_page(
+            request, pk, form, status=409 if isinstance(exc, Conflict) else 422
+        )
+    if appt.plan_session_id is not None:
+        messages.success(request, "Appointment moved; the later sessions' windows were re-planned.")
+    else:
+        messages.success(request, "Appointment moved.")
+    return redirect("scheduling:appointment", pk=pk)
 
 
 @require_POST

@@ -177,6 +177,34 @@ def _treatment_session(clinic: Any, actor: Any, world: World) -> Any:
     return {"session": session, "line": line, "area": area, "plan": plan}
 
 
+def _scheduling(clinic: Any, actor: Any, world: World) -> Any:
+    """A visit type, a booked appointment with the world's nurse, and her calendar feed."""
+    import datetime as dt
+
+    from pistor.scheduling.feeds import feed_create
+    from pistor.scheduling.models import Appointment, AppointmentType
+
+    kind = AppointmentType.objects.create(
+        clinic=clinic,
+        code="walk-session",
+        name="Walk session",
+        kind="treatment",
+        duration_minutes=30,
+    )
+    start = dt.datetime(2027, 1, 4, 10, tzinfo=dt.UTC)
+    appointment = Appointment.objects.create(
+        clinic=clinic,
+        patient=world["patient"],
+        staff=world["staff_member"],
+        appointment_type=kind,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=30),
+        occupied_until=start + dt.timedelta(minutes=30),
+    )
+    feed, token = feed_create(clinic=clinic, actor=actor, staff=world["staff_member"])
+    return {"type": kind, "appointment": appointment, "feed": feed, "feed_token": token}
+
+
 # name -> builder(clinic, manager, world so far): one object of each clinic-owned type, per
 # clinic, built in this order (later builders may use earlier objects). A new app adds its
 # objects here.
@@ -199,6 +227,7 @@ WORLD: dict[str, Callable[[Any, Any, World], Any]] = {
     "container": _container,
     "fridge": _fridge,
     "treatment": _treatment_session,
+    "scheduling": _scheduling,
 }
 
 
@@ -247,6 +276,11 @@ def _pair(names: dict[str, tuple[str, str]], body: dict[str, Any] | None = None)
 def _of_patient(field: str, name: str, attr: str = "pk", **kw: Any) -> RouteObject:
     """A patient's sub-record: the patient's id in ``patient_id`` and the record's in ``field``."""
     return _pair({"patient_id": (name, "patient_id"), field: (name, attr)}, **kw)
+
+
+def _scheduling_route(field: str, name: str, body: dict[str, Any] | None = None) -> RouteObject:
+    """An appointment or a calendar feed from the world's scheduling objects."""
+    return RouteObject(lambda w: {field: w["scheduling"][name].pk}, body=body)
 
 
 def _token(field: str, name: str) -> RouteObject:
@@ -499,6 +533,44 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     ),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare": _session_route("session_id"),
     f"{API_ROOT}/treatments/sessions/{{session_id}}/aftercare.pdf": _session_route("session_id"),
+    # Scheduling (pages)
+    "scheduling:appointment": _scheduling_route("pk", "appointment"),
+    "scheduling:status": _scheduling_route("pk", "appointment"),
+    "scheduling:cancel": _scheduling_route("pk", "appointment"),
+    "scheduling:move": _scheduling_route("pk", "appointment"),
+    "scheduling:feed": RouteObject(lambda w: {"token": w["scheduling"]["feed_token"]}, owned=False),
+    # Scheduling (API)
+    f"{API_ROOT}/scheduling/staff/{{staff_id}}/hours": _owned(
+        "staff_id", "pk", "staff_member", body={"hours": []}
+    ),
+    f"{API_ROOT}/scheduling/staff/{{staff_id}}/absences": _owned(
+        "staff_id",
+        "pk",
+        "staff_member",
+        body={"starts_at": "2027-02-01T09:00:00Z", "ends_at": "2027-02-01T12:00:00Z"},
+    ),
+    f"{API_ROOT}/scheduling/staff/{{staff_id}}/feed": _owned("staff_id", "pk", "staff_member"),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}": _scheduling_route(
+        "appointment_id", "appointment"
+    ),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}/move": _scheduling_route(
+        "appointment_id", "appointment", body={"starts_at": "2027-01-04T11:00:00Z"}
+    ),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}/cancel": _scheduling_route(
+        "appointment_id", "appointment", body={"by": "clinic", "reason": "Route walk."}
+    ),
+    f"{API_ROOT}/scheduling/appointments/{{appointment_id}}/status": _scheduling_route(
+        "appointment_id", "appointment", body={"status": "arrived"}
+    ),
+    f"{API_ROOT}/scheduling/plans/{{plan_id}}/course-proposal": RouteObject(
+        lambda w: {"plan_id": w["plan"].pk},
+        body={},
+    ),
+    f"{API_ROOT}/scheduling/plans/{{plan_id}}/course-booking": RouteObject(
+        lambda w: {"plan_id": w["plan"].pk},
+        body={},
+    ),
+    f"{API_ROOT}/scheduling/feeds/{{feed_id}}": _scheduling_route("feed_id", "feed"),
 }
 
 # --------------------------------------------------------------------------------------
