@@ -332,6 +332,26 @@ def opening_hours_list(*, clinic: Clinic) -> list[OpeningHours]:
     return list(OpeningHours.objects.for_clinic(clinic))
 
 
+def closed_day_list(*, clinic: Clinic, since: dt.date) -> list[ClosedDay]:
+    return list(ClosedDay.objects.for_clinic(clinic).filter(date__gte=since)[:200])
+
+
+def working_hours_list(*, clinic: Clinic, staff: Membership) -> list[WorkingHours]:
+    return list(WorkingHours.objects.for_clinic(clinic).filter(staff=staff))
+
+
+def hours_exception_list(
+    *, clinic: Clinic, staff: Membership, since: dt.date
+) -> list[HoursException]:
+    return list(
+        HoursException.objects.for_clinic(clinic).filter(staff=staff, date__gte=since)[:200]
+    )
+
+
+def absence_list(*, clinic: Clinic, staff: Membership, since: dt.datetime) -> list[Absence]:
+    return list(Absence.objects.for_clinic(clinic).filter(staff=staff, ends_at__gt=since)[:200])
+
+
 def patient_pk_by_number(*, clinic: Clinic, number: str) -> int | None:
     """The id of the clinic's patient with this record number; the caller then fetches the
     patient through ``pistor.patients.access`` (which checks the role and audits)."""

@@ -538,6 +538,7 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     "scheduling:status": _scheduling_route("pk", "appointment"),
     "scheduling:cancel": _scheduling_route("pk", "appointment"),
     "scheduling:move": _scheduling_route("pk", "appointment"),
+    "scheduling:staff_hours": _owned("pk", "pk", "staff_member"),
     "scheduling:feed": RouteObject(lambda w: {"token": w["scheduling"]["feed_token"]}, owned=False),
     # Scheduling (API)
     f"{API_ROOT}/scheduling/staff/{{staff_id}}/hours": _owned(
