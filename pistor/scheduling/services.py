@@ -403,26 +403,44 @@ def _lock_clinic_calendar(clinic: Clinic) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5343, clinic.pk])
 
 
-def _check_reading_wait(*, clinic: Clinic, patient: Patient, starts_at: dt.datetime) -> None:
+def _check_reading_wait(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    kind: str,
+    starts_at: dt.datetime,
+    exclude_id: int | None = None,
+) -> None:
     """An allergy-test reading is booked no sooner than the clinic's wait (at least 24 h,
-    REFERENCE.md) after the patient's test visit."""
+    REFERENCE.md) after the patient's test visit: checked whichever of the two is booked or
+    moved second."""
+    if kind not in (VisitKind.TEST_READING, VisitKind.ALLERGY_TEST):
+        return
     wait = dt.timedelta(hours=clinic.allergy_test_min_read_hours)
-    too_soon = (
+    if kind == VisitKind.TEST_READING:
+        other, window = (
+            VisitKind.ALLERGY_TEST,
+            Q(starts_at__gt=starts_at - wait, starts_at__lte=starts_at),
+        )
+    else:
+        other, window = (
+            VisitKind.TEST_READING,
+            Q(starts_at__gte=starts_at, starts_at__lt=starts_at + wait),
+        )
+    rows = (
         Appointment.objects.for_clinic(clinic)
         .exclude(status=Status.CANCELLED)
-        .filter(
-            patient=patient,
-            appointment_type__kind=VisitKind.ALLERGY_TEST,
-            starts_at__gt=starts_at - wait,
-            starts_at__lte=starts_at,
-        )
-        .exists()
+        .filter(window, patient=patient, appointment_type__kind=other)
     )
-    if too_soon:
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    if rows.exists():
         raise _fields(
             "starts_at",
             f"The test injections are read at least {clinic.allergy_test_min_read_hours} hours "
-            "after they are placed; choose a later time.",
+            "after they are placed; choose a "
+            + ("later" if kind == VisitKind.TEST_READING else "earlier")
+            + " time.",
         )
 
 
@@ -469,8 +487,9 @@ def appointment_book(
     def write() -> Appointment:
         with transaction.atomic():
             _lock_clinic_calendar(clinic)
-            if appointment_type.kind == VisitKind.TEST_READING:
-                _check_reading_wait(clinic=clinic, patient=patient, starts_at=starts_at)
+            _check_reading_wait(
+                clinic=clinic, patient=patient, kind=appointment_type.kind, starts_at=starts_at
+            )
             chosen_room, chosen_device = _fit_resources(
                 clinic=clinic,
                 appointment_type=appointment_type,
@@ -558,6 +577,13 @@ def appointment_move(
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status != Status.BOOKED:
                 raise Conflict("Only a booked appointment can be moved.")
+            _check_reading_wait(
+                clinic=clinic,
+                patient=locked.patient,
+                kind=kind.kind,
+                starts_at=starts_at,
+                exclude_id=locked.pk,
+            )
             chosen_room, chosen_device = _fit_resources(
                 clinic=clinic,
                 appointment_type=kind,
@@ -594,12 +620,13 @@ def appointment_move(
                 before=before,
                 after={"starts_at": starts_at.isoformat(), "staff": new_staff.pk},
             )
-            if locked.plan_session_id is not None:
+            session = locked.plan_session
+            if session is not None:
                 # A course session: the later sessions' windows follow it (protocols.replan).
                 from pistor.scheduling.course import course_replan_after_move
 
                 course_replan_after_move(
-                    clinic=clinic, actor=actor, session=locked.plan_session, moved_to=starts_at
+                    clinic=clinic, actor=actor, session=session, moved_to=starts_at
                 )
             return locked
 
