@@ -215,6 +215,16 @@ class _Index:
         return j >= len(self.busy) or end + buffer <= self.busy[j].start
 
 
+def clip(calendar: Calendar, start: datetime, end: datetime) -> Calendar:
+    """The part of ``calendar`` that touches ``[start, end]``: a search over a short window
+    then costs the window's intervals, not the whole calendar's."""
+    return Calendar(
+        key=calendar.key,
+        working=tuple(w for w in calendar.working if w.start <= end and w.end >= start),
+        busy=tuple(b for b in calendar.busy if b.start <= end and b.end >= start),
+    )
+
+
 def _grid_start(instant: datetime, step: timedelta, tz: ZoneInfo) -> datetime:
     """The first start at or after ``instant`` on the local grid of ``step`` from midnight."""
     local = instant.astimezone(tz)

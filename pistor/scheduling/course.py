@@ -169,9 +169,15 @@ def course_propose(
         if staff is None and preferred_staff is not None:
             searches.insert(0, [preferred_staff])
         candidates: list[core.Slot] = []
+        # Only the session's window of each calendar: the work per session stays the size
+        # of its window, however long the course and however full the calendar.
+        lo, hi = not_before - dt.timedelta(days=1), not_after + dt.timedelta(days=1)
         for staff_ids in searches:
             candidates = core.find_slots(
-                needs=cals.needs(appointment_type, staff_ids),
+                needs=[
+                    [core.clip(c, lo, hi) for c in alternatives]
+                    for alternatives in cals.needs(appointment_type, staff_ids)
+                ],
                 duration=duration,
                 buffer=buffer,
                 tz=tz,
