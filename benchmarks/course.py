@@ -166,6 +166,11 @@ def _median_time(func: Any, repeats: int) -> tuple[float, Any, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--pistor-only",
+        action="store_true",
+        help="skip the straightforward planner (minutes); for a quick look, not for the record",
+    )
     args = parser.parse_args()
     repeats = 3 if args.quick else 5
     with tempfile.TemporaryDirectory(prefix="pistor-course-bench-") as tmp:
@@ -217,6 +222,9 @@ def main() -> int:
                     ),
                     repeats,
                 )
+                if args.pistor_only:
+                    print(f"{fill:>5.0%} {n:>8} | {fast * 1000:>11.1f} ms {fast_queries:>7}")
+                    continue
                 slow, naive, slow_queries = _median_time(
                     lambda plan=plan, kind=kind, clinic=clinic: straightforward_propose(
                         clinic=clinic, plan=plan, appointment_type=kind

@@ -525,10 +525,10 @@ def set_status(
 
 class CourseIn(_In):
     appointment_type_id: int | None = Field(
-        None,
+        ...,
         ge=1,
         le=_MAX_ID,
-        description="Empty: the clinic's treatment session type for the plan's indication.",
+        description="null: the clinic's treatment session type for the plan's indication.",
     )
     staff_id: int | None = Field(None, ge=1, le=_MAX_ID)
 

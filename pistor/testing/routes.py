@@ -565,11 +565,11 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     ),
     f"{API_ROOT}/scheduling/plans/{{plan_id}}/course-proposal": RouteObject(
         lambda w: {"plan_id": w["plan"].pk},
-        body={},
+        body={"appointment_type_id": None},
     ),
     f"{API_ROOT}/scheduling/plans/{{plan_id}}/course-booking": RouteObject(
         lambda w: {"plan_id": w["plan"].pk},
-        body={},
+        body={"appointment_type_id": None},
     ),
     f"{API_ROOT}/scheduling/feeds/{{feed_id}}": _scheduling_route("feed_id", "feed"),
 }

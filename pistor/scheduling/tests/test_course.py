@@ -265,3 +265,18 @@ def test_a_weekly_ten_oclock_course_stays_at_ten_across_the_clock_change(
     booked = course_book(clinic=s.clinic, actor=practitioner, plan=plan, appointment_type=s.session)
     after = [a.starts_at.astimezone(LONDON) for a in booked if a.starts_at.date() > change]
     assert after and all(t.time() == dt.time(10) for t in after[:3])
+
+
+def test_the_course_api_picks_the_indications_treatment_type_when_asked_for_none(
+    client, s, practitioner, receptionist
+):
+    from tests.api.helpers import ApiClient, assert_error_shape, token_for
+
+    plan = _plan(s, practitioner)
+    api = ApiClient(client, token_for(receptionist, s.clinic))
+    url = f"/api/v1/scheduling/plans/{plan.pk}/course-proposal"
+    assert_error_shape(api.post(url, {}), 422)  # say which type, or null for the default
+    proposal = api.post(url, {"appointment_type_id": None})
+    assert proposal.status_code == 200, proposal.content
+    assert Appointment.objects.count() == 0
+    assert sum(1 for x in proposal.json()["sessions"] if x["start"]) >= 10
