@@ -185,6 +185,7 @@ def main() -> int:
         from pistor.scheduling import seed as scheduling_seed
         from pistor.scheduling.course import course_propose
         from pistor.scheduling.models import Appointment, AppointmentType
+        from pistor.scheduling.selectors import calendars_load
 
         made = {}
         for seed, fill in ((70, 0.7), (35, 0.35)):
@@ -222,8 +223,27 @@ def main() -> int:
                     ),
                     repeats,
                 )
+                sessions = list(plan.planned_sessions.all())
+                load, _cals, _q = _median_time(
+                    lambda clinic=clinic, sessions=sessions: calendars_load(
+                        clinic=clinic,
+                        day_from=min(x.earliest for x in sessions),
+                        day_to=max(x.latest for x in sessions),
+                    ),
+                    repeats,
+                )
+                span = Appointment.objects.filter(
+                    clinic=clinic,
+                    starts_at__date__gte=min(x.earliest for x in sessions),
+                    starts_at__date__lte=max(x.latest for x in sessions),
+                ).count()
                 if args.pistor_only:
-                    print(f"{fill:>5.0%} {n:>8} | {fast * 1000:>11.1f} ms {fast_queries:>7}")
+                    print(
+                        f"{fill:>5.0%} {n:>8} | {fast * 1000:>11.1f} ms {fast_queries:>7} "
+                        f"{len(proposal.placed):>6} | {span:,} appointments in the course's span "
+                        f"loaded in {load * 1000:.0f} ms; placing: "
+                        f"{(fast - load) * 1000 / n:.1f} ms per session"
+                    )
                     continue
                 slow, naive, slow_queries = _median_time(
                     lambda plan=plan, kind=kind, clinic=clinic: straightforward_propose(
@@ -236,7 +256,9 @@ def main() -> int:
                 print(
                     f"{fill:>5.0%} {n:>8} | {fast * 1000:>11.1f} ms {fast_queries:>7} "
                     f"{placed:>6} | {slow * 1000:>12.1f} ms {slow_queries:>7} "
-                    f"{naive_placed:>6} | {slow / fast:.0f}x"
+                    f"{naive_placed:>6} | {slow / fast:.0f}x | {span:,} appointments in span, "
+                    f"loading {load * 1000:.0f} ms, placing {(fast - load) * 1000 / n:.1f} ms "
+                    "per session"
                 )
         clock.reset()
     return 0

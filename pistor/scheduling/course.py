@@ -12,7 +12,7 @@ slot is listed with the reason instead.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,6 @@ from pistor.core.errors import Conflict
 from pistor.plans.models import Plan, PlanSession
 from pistor.scheduling.models import AppointmentType
 from pistor.scheduling.selectors import (
-    Calendars,
     calendars_load,
     live_appointments,
     resource_get,
@@ -61,21 +60,6 @@ class CourseProposal:
     @property
     def unplaced(self) -> list[ProposedSession]:
         return [s for s in self.sessions if s.start is None and not s.already_booked]
-
-
-def _add_busy(cals: Calendars, keys: tuple[str, ...], taken: core.Interval) -> Calendars:
-    staff, rooms, devices = dict(cals.staff), dict(cals.rooms), dict(cals.devices)
-    for key in keys:
-        kind, _, raw = key.partition(":")
-        pk = int(raw)
-        if kind == "staff":
-            staff[pk] = replace(staff[pk], busy=(*staff[pk].busy, taken))
-        elif kind == "room":
-            rooms[pk] = replace(rooms[pk], busy=(*rooms[pk].busy, taken))
-        else:
-            device_type, cal = devices[pk]
-            devices[pk] = (device_type, replace(cal, busy=(*cal.busy, taken)))
-    return replace(cals, staff=staff, rooms=rooms, devices=devices)
 
 
 def _rank(
@@ -129,6 +113,14 @@ def course_propose(
     day_from = max(today, min(s.earliest for s in open_sessions))
     day_to = min(max(s.latest for s in open_sessions), day_from + dt.timedelta(days=HORIZON_DAYS))
     cals = calendars_load(clinic=clinic, day_from=day_from, day_to=day_to)
+    windows = {
+        c.key: core.WindowIndex(c)
+        for c in [
+            *cals.staff.values(),
+            *cals.rooms.values(),
+            *(d for _, d in cals.devices.values()),
+        ]
+    }
     duration = dt.timedelta(minutes=appointment_type.duration_minutes)
     buffer = dt.timedelta(minutes=appointment_type.buffer_minutes)
     # The anchor the course keeps to: a session already booked, else the first placed one.
@@ -169,13 +161,13 @@ def course_propose(
         if staff is None and preferred_staff is not None:
             searches.insert(0, [preferred_staff])
         candidates: list[core.Slot] = []
-        # Only the session's window of each calendar: the work per session stays the size
-        # of its window, however long the course and however full the calendar.
+        # Only the session's window of each calendar (found by bisection): the work per
+        # session stays the size of its window, however long the course and full the calendar.
         lo, hi = not_before - dt.timedelta(days=1), not_after + dt.timedelta(days=1)
         for staff_ids in searches:
             candidates = core.find_slots(
                 needs=[
-                    [core.clip(c, lo, hi) for c in alternatives]
+                    [windows[c.key].clip(lo, hi) for c in alternatives]
                     for alternatives in cals.needs(appointment_type, staff_ids)
                 ],
                 duration=duration,
@@ -208,7 +200,8 @@ def course_propose(
             local = best.start.astimezone(tz)
             anchor = (ids["staff"], local.weekday(), local.time())
             preferred_staff = preferred_staff or ids["staff"]
-        cals = _add_busy(cals, best.resources, core.Interval(best.start, best.end + buffer))
+        for key in best.resources:
+            windows[key].add_busy(core.Interval(best.start, best.end + buffer))
         out.append(
             ProposedSession(
                 s.number,

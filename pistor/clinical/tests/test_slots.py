@@ -11,6 +11,7 @@ from pistor.clinical.slots import (
     Calendar,
     Interval,
     WeeklyHours,
+    WindowIndex,
     clip,
     find_slots,
     intersect,
@@ -229,4 +230,13 @@ def test_a_clipped_calendar_offers_the_same_slots_inside_its_window(busy, first,
     }
     margin = timedelta(days=1)
     clipped = [clip(c, lo - margin, hi + margin) for c in whole]
-    assert find_slots(needs=[clipped], **common) == find_slots(needs=[whole], **common)
+    expected = find_slots(needs=[whole], **common)
+    assert find_slots(needs=[clipped], **common) == expected
+    indexed = [WindowIndex(c).clip(lo - margin, hi + margin) for c in whole]
+    assert find_slots(needs=[indexed], **common) == expected
+    # Time taken after indexing counts too.
+    if expected:
+        index = WindowIndex(whole[0])
+        index.add_busy(Interval(expected[0].start, expected[0].end))
+        again = find_slots(needs=[[index.clip(lo - margin, hi + margin)]], **common)
+        assert expected[0].start not in [x.start for x in again]
