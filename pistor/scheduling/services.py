@@ -7,24 +7,20 @@ so bookings are checked one after another; on PostgreSQL two transactions may bo
 the check, and the exclusion constraints of migration 0002 refuse the second insert. Both
 paths answer ``Conflict`` naming what collides.
 
-On SQLite, writers of one process first queue in the application (``calendar_writer``)
-rather than in SQLite's busy loop: the busy handler polls with growing sleeps and serves
-nobody in order, so under a flood of 200 bookings the unluckiest waited past the busy
-timeout and failed with "database is locked". A lock in the process hands the calendar to
-one booking at a time; BEGIN IMMEDIATE and the busy timeout still order writers of
-different processes.
+On SQLite, writers of one process first queue in the application (``calendar_writer``,
+``pistor.core.write_queue``) rather than in SQLite's busy loop, which under a flood of 200
+bookings once left the unluckiest waiting past the busy timeout ("database is locked").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from pistor.audit.events import AuditEventType
@@ -33,6 +29,7 @@ from pistor.clinical import slots as core
 from pistor.clinics.models import Clinic, Membership
 from pistor.core import clock
 from pistor.core.errors import Conflict, ValidationFailed, validation_error_from_django
+from pistor.core.write_queue import sqlite_write_queue
 from pistor.patients.models import Patient
 from pistor.scheduling.constants import (
     LATE_CANCELLATION_HOURS,
@@ -68,30 +65,22 @@ _GUARD_WORDS = {
 }
 
 
-# Bookings of this process waiting for SQLite's single writer (see the module's docstring).
-_SQLITE_CALENDAR = threading.RLock()
 SQLITE_QUEUE_SECONDS = 120
 
 
 @contextmanager
 def calendar_writer() -> Iterator[None]:
-    """Hold the process's calendar queue on SQLite for a booking's transaction.
-
-    Re-entrant, so a whole-course booking holds it once around all its sessions. On
-    PostgreSQL it does nothing: the advisory lock and the exclusion constraints order writers.
-    """
-    if connection.vendor != "sqlite":
+    """Hold the process's SQLite write queue (``pistor.core.write_queue``) for a booking's
+    transaction; re-entrant, so a whole-course booking holds it once around all its
+    sessions. On PostgreSQL it does nothing: the advisory lock and the exclusion
+    constraints order writers."""
+    with sqlite_write_queue(timeout=SQLITE_QUEUE_SECONDS) as acquired:
+        if not acquired:
+            raise Conflict(
+                "The calendar is busy with other bookings; nothing was written. Try again.",
+                extra={"collisions": ["busy"]},
+            )
         yield
-        return
-    if not _SQLITE_CALENDAR.acquire(timeout=SQLITE_QUEUE_SECONDS):
-        raise Conflict(
-            "The calendar is busy with other bookings; nothing was written. Try again.",
-            extra={"collisions": ["busy"]},
-        )
-    try:
-        yield
-    finally:
-        _SQLITE_CALENDAR.release()
 
 
 def _full_clean(obj: Any, **kwargs: Any) -> None:
