@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pistor.clinical.slots import (
     Calendar,
     Interval,
+    Slot,
     WeeklyHours,
     WindowIndex,
     clip,
@@ -221,22 +222,26 @@ def test_a_clipped_calendar_offers_the_same_slots_inside_its_window(busy, first,
     whole = [_cal("staff:1", start_day, start_day + timedelta(days=27), taken)]
     lo = _at(start_day + timedelta(days=first), 0)
     hi = _at(start_day + timedelta(days=first + length), 0)
-    common = {
-        "duration": timedelta(minutes=30),
-        "buffer": timedelta(minutes=15),
-        "tz": LONDON,
-        "not_before": lo,
-        "not_after": hi,
-    }
+
+    def search(needs: list[list[Calendar]]) -> list[Slot]:
+        return find_slots(
+            needs=needs,
+            duration=timedelta(minutes=30),
+            buffer=timedelta(minutes=15),
+            tz=LONDON,
+            not_before=lo,
+            not_after=hi,
+        )
+
     margin = timedelta(days=1)
     clipped = [clip(c, lo - margin, hi + margin) for c in whole]
-    expected = find_slots(needs=[whole], **common)
-    assert find_slots(needs=[clipped], **common) == expected
+    expected = search([whole])
+    assert search([clipped]) == expected
     indexed = [WindowIndex(c).clip(lo - margin, hi + margin) for c in whole]
-    assert find_slots(needs=[indexed], **common) == expected
+    assert search([indexed]) == expected
     # Time taken after indexing counts too.
     if expected:
         index = WindowIndex(whole[0])
         index.add_busy(Interval(expected[0].start, expected[0].end))
-        again = find_slots(needs=[[index.clip(lo - margin, hi + margin)]], **common)
+        again = search([[index.clip(lo - margin, hi + margin)]])
         assert expected[0].start not in [x.start for x in again]

@@ -32,6 +32,7 @@ def test_the_demo_books_a_week_and_courses_for_harbour_and_loading_again_changes
             continue
         for appt in course:
             day = appt.starts_at.astimezone(tz).date()
+            assert appt.plan_session is not None
             assert appt.plan_session.earliest <= day <= appt.plan_session.latest
         # Nothing placeable is left unbooked, but for sessions beyond the booking horizon
         # (which slides as the first open window moves on).
