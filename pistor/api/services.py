@@ -116,5 +116,11 @@ def api_token_mark_used(*, token: ApiToken, now: datetime | None = None) -> None
     now = now or timezone.now()
     if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
         return
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    from pistor.core.write_queue import sqlite_write_queue
+
+    # Best effort: under a flood on SQLite, skip the stamp rather than wait for the writer.
+    with sqlite_write_queue(timeout=2) as acquired:
+        if not acquired:
+            return
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now

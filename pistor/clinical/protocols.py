@@ -4,6 +4,11 @@ Protocols are editable templates (REFERENCE §1: mesotherapy rhythms are not sta
 so dates are windows, not appointments. Each session after the first is measured from the
 previous session's *target*, using the interval of the phase that session belongs to: the
 gap leading into session 11 of a "10 weekly, then 6 monthly" course is a monthly gap.
+
+A clinic is shut on some weekdays and dates. Given its ``OpenDays``, every window is pulled
+onto days it is open: the target moves to the next open day (or the previous one when the
+next is past the window), and the window's ends move inward onto open days. The caller
+passes the closed days in; this module reads no database.
 """
 
 from __future__ import annotations
@@ -18,6 +23,48 @@ from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.findings import Finding, sort_findings
 
 MAINTENANCE = "maintenance"
+_SEARCH_DAYS = 400  # how far to look for an open day before calling the calendar shut
+
+
+@dataclass(frozen=True)
+class OpenDays:
+    """When the clinic is open: weekdays it is closed every week (0 = Monday) and dates it
+    is shut (bank holidays, training days)."""
+
+    closed_weekdays: frozenset[int] = frozenset()
+    closed_dates: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not all(0 <= w <= 6 for w in self.closed_weekdays):
+            raise ClinicalDataError("Weekdays run from 0 (Monday) to 6 (Sunday).", field="weekday")
+        if len(self.closed_weekdays) >= 7:
+            raise ClinicalDataError(
+                "The clinic is closed every day of the week; set its opening days first.",
+                field="opening_hours",
+            )
+
+    def is_open(self, day: date) -> bool:
+        return day.weekday() not in self.closed_weekdays and day not in self.closed_dates
+
+    def next_open(self, day: date) -> date:
+        """``day`` if the clinic is open then, else the first open day after it."""
+        return self._walk(day, 1)
+
+    def previous_open(self, day: date) -> date:
+        return self._walk(day, -1)
+
+    def _walk(self, day: date, step: int) -> date:
+        for offset in range(_SEARCH_DAYS):
+            candidate = day + timedelta(days=step * offset)
+            if self.is_open(candidate):
+                return candidate
+        raise ClinicalDataError(
+            f"The clinic has no open day within {_SEARCH_DAYS} days of {day.isoformat()}.",
+            field="closed_dates",
+        )
+
+
+ALWAYS_OPEN = OpenDays()
 
 
 @dataclass(frozen=True)
@@ -47,6 +94,7 @@ def plan_course(
     *,
     sessions: int | None = None,
     maintenance_horizon: date | None = None,
+    open_days: OpenDays = ALWAYS_OPEN,
 ) -> list[PlannedSession]:
     """Every session of ``protocol`` from ``first_session``, with maintenance after the course.
 
@@ -54,16 +102,17 @@ def plan_course(
     and must lie within that phase's range. Maintenance with a fixed ``count`` plans that many
     top-ups; open-ended maintenance runs up to ``maintenance_horizon``, by default one year
     after the last course session. An explicit horizon also cuts a counted maintenance short.
+    Every window keeps to the days in ``open_days`` (a first session on a closed day moves
+    to the next open one).
     """
     course = course_rhythms(protocol, sessions=sessions)
     planned: list[PlannedSession] = []
     for number, rhythm in enumerate(course, start=1):
         if number == 1:
-            planned.append(
-                PlannedSession(1, rhythm.phase, first_session, first_session, first_session)
-            )
+            first = open_days.next_open(first_session)
+            planned.append(PlannedSession(1, rhythm.phase, first, first, first))
         else:
-            planned.append(_after(planned[-1].target, number, rhythm))
+            planned.append(_after(planned[-1].target, number, rhythm, open_days))
     planned.extend(
         _maintenance(
             protocol,
@@ -72,6 +121,7 @@ def plan_course(
             already_done=0,
             horizon=maintenance_horizon,
             default_horizon=_add_years(planned[-1].target, 1),
+            open_days=open_days,
         )
     )
     return planned
@@ -146,13 +196,15 @@ def replan(
     today: date,
     sessions: int | None = None,
     maintenance_horizon: date | None = None,
+    open_days: OpenDays = ALWAYS_OPEN,
 ) -> list[PlannedSession]:
     """The sessions still to come after a missed or moved session, keeping their numbers.
 
     The next session is planned from the last session actually done; if its target has
     already passed it is due now, so it is planned for ``today``, and the rest follow from it.
     Open-ended maintenance runs to ``maintenance_horizon``, by default one year after the
-    later of the last course session and the last session done.
+    later of the last course session and the last session done. Windows keep to
+    ``open_days``.
     """
     done = sorted(done_dates)
     for index, day in enumerate(done):
@@ -163,15 +215,19 @@ def replan(
             )
     if not done:
         return plan_course(
-            protocol, today, sessions=sessions, maintenance_horizon=maintenance_horizon
+            protocol,
+            today,
+            sessions=sessions,
+            maintenance_horizon=maintenance_horizon,
+            open_days=open_days,
         )
     course = course_rhythms(protocol, sessions=sessions)
     remaining: list[PlannedSession] = []
     anchor = done[-1]
     for number in range(len(done) + 1, len(course) + 1):
-        session = _after(anchor, number, course[number - 1])
+        session = _after(anchor, number, course[number - 1], open_days)
         if not remaining:
-            session = _due_now(session, today)
+            session = _due_now(session, today, open_days)
         remaining.append(session)
         anchor = session.target
     last_course = remaining[-1].target if remaining else done[len(course) - 1]
@@ -183,6 +239,7 @@ def replan(
         horizon=maintenance_horizon,
         default_horizon=_add_years(max(last_course, done[-1]), 1),
         today=None if remaining else today,
+        open_days=open_days,
     )
     remaining.extend(maintenance)
     return remaining
@@ -247,20 +304,44 @@ def max_sessions(protocol: Protocol, *, sessions: int | None = None) -> int | No
     return total + protocol.maintenance.count
 
 
-def _after(anchor: date, number: int, rhythm: Rhythm) -> PlannedSession:
-    return PlannedSession(
-        number,
-        rhythm.phase,
-        anchor + timedelta(days=rhythm.interval_min_days),
-        anchor + timedelta(days=rhythm.interval_target_days),
-        anchor + timedelta(days=rhythm.interval_max_days),
+def _after(
+    anchor: date, number: int, rhythm: Rhythm, open_days: OpenDays = ALWAYS_OPEN
+) -> PlannedSession:
+    return keep_to_open_days(
+        PlannedSession(
+            number,
+            rhythm.phase,
+            anchor + timedelta(days=rhythm.interval_min_days),
+            anchor + timedelta(days=rhythm.interval_target_days),
+            anchor + timedelta(days=rhythm.interval_max_days),
+        ),
+        open_days,
     )
 
 
-def _due_now(session: PlannedSession, today: date) -> PlannedSession:
+def keep_to_open_days(session: PlannedSession, open_days: OpenDays) -> PlannedSession:
+    """The window pulled onto open days: the target to the next open day (the previous one
+    if the next lies past the window; a window with no open day stretches to the next), and
+    each end inward to an open day no further than the target."""
+    if open_days is ALWAYS_OPEN or not (open_days.closed_weekdays or open_days.closed_dates):
+        return session
+    target = open_days.next_open(session.target)
+    if target > session.latest:
+        before = open_days.previous_open(session.target)
+        if before >= session.earliest:
+            target = before
+    earliest = min(open_days.next_open(session.earliest), target)
+    latest = max(open_days.previous_open(session.latest), target)
+    return PlannedSession(session.number, session.phase, earliest, target, latest)
+
+
+def _due_now(
+    session: PlannedSession, today: date, open_days: OpenDays = ALWAYS_OPEN
+) -> PlannedSession:
     if session.target >= today:
         return session
-    return PlannedSession(session.number, session.phase, today, today, max(session.latest, today))
+    day = open_days.next_open(today)
+    return PlannedSession(session.number, session.phase, day, day, max(session.latest, day))
 
 
 def _maintenance(
@@ -272,6 +353,7 @@ def _maintenance(
     horizon: date | None,
     default_horizon: date,
     today: date | None = None,
+    open_days: OpenDays = ALWAYS_OPEN,
 ) -> Iterator[PlannedSession]:
     maintenance = protocol.maintenance
     if maintenance is None:
@@ -288,9 +370,9 @@ def _maintenance(
     )
     planned = 0
     while remaining is None or planned < remaining:
-        session = _after(anchor, number, rhythm)
+        session = _after(anchor, number, rhythm, open_days)
         if today is not None and planned == 0:
-            session = _due_now(session, today)
+            session = _due_now(session, today, open_days)
         if limit is not None and session.target > limit:
             return
         yield session

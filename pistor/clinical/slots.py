@@ -215,6 +215,57 @@ class _Index:
         return j >= len(self.busy) or end + buffer <= self.busy[j].start
 
 
+def clip(calendar: Calendar, start: datetime, end: datetime) -> Calendar:
+    """The part of ``calendar`` that touches ``[start, end]`` (a linear scan; for repeated
+    windows over one calendar, ``WindowIndex`` does it in O(log n))."""
+    return Calendar(
+        key=calendar.key,
+        working=tuple(w for w in calendar.working if w.start <= end and w.end >= start),
+        busy=tuple(b for b in calendar.busy if b.start <= end and b.end >= start),
+    )
+
+
+class _Sorted:
+    """Intervals sorted by start, with the running latest end, so the ones touching a
+    window are found by bisection even when some are long (a fortnight's absence)."""
+
+    def __init__(self, intervals: Iterable[Interval]) -> None:
+        self.items = sorted(intervals)
+        self.starts = [i.start for i in self.items]
+        self.max_end: list[datetime] = []
+        for item in self.items:
+            latest = self.max_end[-1] if self.max_end else item.end
+            self.max_end.append(max(latest, item.end))
+
+    def touching(self, start: datetime, end: datetime) -> list[Interval]:
+        lo = bisect.bisect_left(self.max_end, start)
+        hi = bisect.bisect_right(self.starts, end)
+        return [i for i in self.items[lo:hi] if i.end >= start]
+
+
+class WindowIndex:
+    """One calendar prepared for many short searches (a course's sessions, one window
+    each): ``clip`` costs O(log n) plus what the window holds. ``add_busy`` records time
+    taken since (a session just placed)."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.key = calendar.key
+        self._working = _Sorted(calendar.working)
+        self._busy = _Sorted(calendar.busy)
+        self._added: list[Interval] = []
+
+    def add_busy(self, interval: Interval) -> None:
+        self._added.append(interval)
+
+    def clip(self, start: datetime, end: datetime) -> Calendar:
+        added = [b for b in self._added if b.start <= end and b.end >= start]
+        return Calendar(
+            key=self.key,
+            working=tuple(self._working.touching(start, end)),
+            busy=(*self._busy.touching(start, end), *added),
+        )
+
+
 def _grid_start(instant: datetime, step: timedelta, tz: ZoneInfo) -> datetime:
     """The first start at or after ``instant`` on the local grid of ``step`` from midnight."""
     local = instant.astimezone(tz)

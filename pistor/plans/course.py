@@ -6,7 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pistor.clinical.catalog.types import Protocol
-from pistor.clinical.protocols import PlannedSession, plan_course
+from pistor.clinical.protocols import (
+    ALWAYS_OPEN,
+    OpenDays,
+    PlannedSession,
+    keep_to_open_days,
+    plan_course,
+)
 
 MAINTENANCE = "maintenance"
 
@@ -22,16 +28,22 @@ def sessions_range(protocol: Protocol) -> tuple[int, int, int]:
     return phase.sessions_min, phase.sessions_default, phase.sessions_max
 
 
-def layout_course(protocol: Protocol, first: dt.date, sessions: int | None) -> Layout:
+def layout_course(
+    protocol: Protocol,
+    first: dt.date,
+    sessions: int | None,
+    open_days: OpenDays = ALWAYS_OPEN,
+) -> Layout:
     """The protocol's course from ``first``; a count outside the first phase's range is
     laid out from the nearest limit, sessions added or removed at the end of the course at
     its last interval, and returned with a warning the practitioner must give a reason for.
-    Open-ended maintenance runs one year past the course (the protocol engine's default)."""
+    Open-ended maintenance runs one year past the course (the protocol engine's default).
+    Every window keeps to the clinic's ``open_days``."""
     low, _, high = sessions_range(protocol)
     if sessions is None or low <= sessions <= high:
-        return Layout(plan_course(protocol, first, sessions=sessions), [])
+        return Layout(plan_course(protocol, first, sessions=sessions, open_days=open_days), [])
     clamped = max(low, min(high, sessions))
-    planned = plan_course(protocol, first, sessions=clamped)
+    planned = plan_course(protocol, first, sessions=clamped, open_days=open_days)
     phase = protocol.phases[0]
     # The first ``clamped`` sessions are the first phase: add or remove sessions there, and
     # move everything after it by as much as its last session moved.
@@ -58,7 +70,8 @@ def layout_course(protocol: Protocol, first: dt.date, sessions: int | None) -> L
     ]
     course = head + rest
     numbered = [
-        PlannedSession(i + 1, s.phase, s.earliest, s.target, s.latest) for i, s in enumerate(course)
+        keep_to_open_days(PlannedSession(i + 1, s.phase, s.earliest, s.target, s.latest), open_days)
+        for i, s in enumerate(course)
     ]
     warning = (
         f"{sessions} sessions is outside {protocol.name}'s range of {low} to {high} for its "

@@ -80,7 +80,11 @@ def plan_create(
     cleaned_areas = _clean_areas(areas)
     reason = (reason or "").strip()[:5000]
     try:
-        layout = layout_course(protocol, first_session, sessions)
+        from pistor.scheduling.selectors import clinic_open_days
+
+        layout = layout_course(
+            protocol, first_session, sessions, clinic_open_days(clinic=clinic, since=first_session)
+        )
     except ClinicalDataError as exc:
         raise _fail("sessions", str(exc)) from None
     if layout.warnings and not reason:

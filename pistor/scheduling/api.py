@@ -168,6 +168,21 @@ class AppointmentOut(Schema):
     late_cancellation: bool
 
 
+class CourseWindowOut(Schema):
+    number: int
+    earliest: dt.date
+    target: dt.date
+    latest: dt.date
+    booked_on: dt.date | None
+    booked_outside: bool = Field(..., description="Its booking now lies outside the window.")
+
+
+class AppointmentMovedOut(AppointmentOut):
+    replanned: list[CourseWindowOut] = Field(
+        ..., description="For a course session: the later sessions' windows, re-planned."
+    )
+
+
 class RangeQuery(Schema):
     start: AwareDatetime
     end: AwareDatetime
@@ -424,7 +439,7 @@ def book(request: HttpRequest, response: HttpResponse, payload: AppointmentIn) -
 
 @router.post(
     "/appointments/{appointment_id}/move",
-    response={200: AppointmentOut, **ERROR_RESPONSES},
+    response={200: AppointmentMovedOut, **ERROR_RESPONSES},
     summary="Move an appointment (409 if the new time is taken)",
     auth=allow(Action.APPOINTMENT_BOOK, doing="move appointments"),
 )
@@ -446,7 +461,19 @@ def move(
         else None,
     )
     _no_store(response)
-    return _out(sel.appointment_get(clinic=caller.clinic, pk=appt.pk))
+    moved = sel.appointment_get(clinic=caller.clinic, pk=appt.pk)
+    return {**_out(moved), "replanned": _windows(caller.clinic, moved)}
+
+
+def _windows(clinic: Any, appt: Appointment) -> list[dict[str, Any]]:
+    from pistor.scheduling.course import course_windows_after
+
+    if appt.plan_session is None:
+        return []
+    return [
+        {**vars(w), "booked_outside": w.booked_outside}
+        for w in course_windows_after(clinic=clinic, session=appt.plan_session)
+    ]
 
 
 @router.post(
@@ -493,7 +520,12 @@ def set_status(
 
 
 class CourseIn(InputSchema):
-    appointment_type_id: int = Field(..., ge=1, le=_MAX_ID)
+    appointment_type_id: int | None = Field(
+        ...,
+        ge=1,
+        le=_MAX_ID,
+        description="null: the clinic's treatment session type for the plan's indication.",
+    )
     staff_id: int | None = Field(None, ge=1, le=_MAX_ID)
 
 
@@ -525,7 +557,11 @@ def _course(request: HttpRequest, plan_id: int, payload: CourseIn, action: Actio
     plan.patient = patient_get_for_user(
         request_or_user=request, clinic=caller.clinic, pk=plan.patient_id, action=action
     )
-    kind = sel.appointment_type_get(clinic=caller.clinic, pk=payload.appointment_type_id)
+    kind = (
+        sel.appointment_type_get(clinic=caller.clinic, pk=payload.appointment_type_id)
+        if payload.appointment_type_id
+        else sel.course_type_for(clinic=caller.clinic, indication_code=plan.indication_code)
+    )
     staff = sel.staff_get(clinic=caller.clinic, pk=payload.staff_id) if payload.staff_id else None
     return caller, plan, kind, staff
 
@@ -597,42 +633,80 @@ class FeedOut(Schema):
     url: str = Field(..., description="The secret address; shown once, keep it private.")
 
 
-def _feed_owner_check(request: HttpRequest, staff_id: int) -> Any:
-    from pistor.clinics.models import Role
-    from pistor.core.errors import Forbidden
+def _feed_url(request: HttpRequest, token: str) -> str:
+    from django.urls import reverse
+
+    return request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
+
+
+# A practitioner manages their own feed at /my-feed; a manager manages anyone's by id. Each
+# address has one rule, so the route walk can hold every role to the permission matrix.
+
+
+@router.post(
+    "/my-feed",
+    response={201: FeedOut, **ERROR_RESPONSES},
+    summary="Create a private iCalendar feed address for your own appointments",
+    auth=allow(Action.SCHEDULE_VIEW, doing="create calendar feeds"),
+)
+def create_my_feed(request: HttpRequest, response: HttpResponse) -> Status[Any]:
+    from pistor.scheduling.feeds import feed_create
+    from pistor.scheduling.selectors import TREATING_ROLES
 
     caller = api_caller(request)
-    if caller.membership.pk != staff_id and caller.role != Role.MANAGER:
-        raise Forbidden("Only the practitioner or a manager may manage this calendar feed.")
-    return caller
+    if caller.role not in TREATING_ROLES:
+        raise ValidationFailed(
+            "Only practitioners and nurses have appointments to put in a calendar feed.",
+            fields={},
+        )
+    feed, token = feed_create(clinic=caller.clinic, actor=caller.user, staff=caller.membership)
+    _no_store(response)
+    return Status(
+        201, {"id": feed.pk, "staff_id": caller.membership.pk, "url": _feed_url(request, token)}
+    )
+
+
+@router.delete(
+    "/my-feed",
+    response={204: None, **ERROR_RESPONSES},
+    summary="Revoke every calendar feed address of your own",
+    auth=allow(Action.SCHEDULE_VIEW, doing="revoke calendar feeds"),
+)
+def revoke_my_feeds(request: HttpRequest) -> Status[None]:
+    from pistor.scheduling.feeds import feed_revoke
+    from pistor.scheduling.models import CalendarFeed
+
+    caller = api_caller(request)
+    for feed in CalendarFeed.objects.for_clinic(caller.clinic).filter(
+        staff=caller.membership, revoked_at__isnull=True
+    ):
+        feed_revoke(clinic=caller.clinic, actor=caller.user, feed=feed)
+    return Status(204, None)
 
 
 @router.post(
     "/staff/{staff_id}/feed",
     response={201: FeedOut, **ERROR_RESPONSES},
-    summary="Create a private iCalendar feed address for a practitioner",
-    auth=allow(Action.SCHEDULE_VIEW, doing="create calendar feeds"),
+    summary="Create a private iCalendar feed address for a practitioner (managers)",
+    auth=allow(Action.SCHEDULE_MANAGE, doing="create calendar feeds for others"),
 )
 def create_feed(request: HttpRequest, response: HttpResponse, staff_id: int) -> Status[Any]:
-    from django.urls import reverse
-
     from pistor.scheduling.feeds import feed_create
 
     if not 1 <= staff_id <= _MAX_ID:
         raise NotFound("No such practitioner at this clinic.")
-    caller = _feed_owner_check(request, staff_id)
+    caller = api_caller(request)
     staff = sel.staff_get(clinic=caller.clinic, pk=staff_id)
     feed, token = feed_create(clinic=caller.clinic, actor=caller.user, staff=staff)
     _no_store(response)
-    url = request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
-    return Status(201, {"id": feed.pk, "staff_id": staff.pk, "url": url})
+    return Status(201, {"id": feed.pk, "staff_id": staff.pk, "url": _feed_url(request, token)})
 
 
 @router.delete(
     "/feeds/{feed_id}",
     response={204: None, **ERROR_RESPONSES},
-    summary="Revoke a calendar feed address",
-    auth=allow(Action.SCHEDULE_VIEW, doing="revoke calendar feeds"),
+    summary="Revoke a calendar feed address (managers)",
+    auth=allow(Action.SCHEDULE_MANAGE, doing="revoke calendar feeds of others"),
 )
 def revoke_feed(request: HttpRequest, feed_id: int) -> Status[None]:
     from pistor.scheduling.feeds import feed_revoke
@@ -646,6 +720,5 @@ def revoke_feed(request: HttpRequest, feed_id: int) -> Status[None]:
     )
     if feed is None:
         raise NotFound("No such calendar feed.")
-    _feed_owner_check(request, feed.staff_id)
     feed_revoke(clinic=caller.clinic, actor=caller.user, feed=feed)
     return Status(204, None)

@@ -164,11 +164,8 @@ def scheduling_demo_load(*, clinic: Clinic) -> int:
     # Courses for the demo patients with plans.
     for plan in Plan.objects.for_clinic(clinic).select_related("patient"):
         try:
-            created += len(
-                course_book(
-                    clinic=clinic, actor=None, plan=plan, appointment_type=types["session-face"]
-                )
-            )
+            kind = sel.course_type_for(clinic=clinic, indication_code=plan.indication_code)
+            created += len(course_book(clinic=clinic, actor=None, plan=plan, appointment_type=kind))
         except ApplicationError:
             continue
     return created

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django import forms
 
-from pistor.scheduling.constants import CancelledBy, ResourceKind, VisitKind
+from pistor.scheduling.constants import CancelledBy, ResourceKind, VisitKind, Weekday
 
 
 class BookForm(forms.Form):
@@ -41,3 +44,83 @@ class AppointmentTypeForm(forms.Form):
     needs_room = forms.BooleanField(required=False, initial=True)
     device_type = forms.SlugField(required=False, max_length=60)
     online_bookable = forms.BooleanField(required=False)
+
+
+class MoveForm(forms.Form):
+    """A new start in the clinic's local time (the page's time zone)."""
+
+    starts_at = forms.DateTimeField(
+        label="New start",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class WeeklyForm(forms.Form):
+    """One span per weekday (``day0_start``/``day0_end`` for Monday ...); both empty: closed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in Weekday.choices:
+            for part, words in (("start", "from"), ("end", "to")):
+                self.fields[f"day{value}_{part}"] = forms.TimeField(
+                    required=False,
+                    label=f"{label} {words}",
+                    widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                )
+
+    def rows(self) -> list[tuple[str, Any, Any]]:
+        return [
+            (label, self[f"day{value}_start"], self[f"day{value}_end"])
+            for value, label in Weekday.choices
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        spans: list[tuple[int, dt.time, dt.time]] = []
+        for value, label in Weekday.choices:
+            start, end = data.get(f"day{value}_start"), data.get(f"day{value}_end")
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                self.add_error(f"day{value}_end", f"Give both times for {label}, or neither.")
+            elif end <= start:
+                self.add_error(f"day{value}_end", f"On {label} the end must be after the start.")
+            else:
+                spans.append((value, start, end))
+        data["spans"] = spans
+        return data
+
+    @classmethod
+    def initial_from(cls, rows: list[tuple[int, dt.time, dt.time]]) -> dict[str, dt.time]:
+        out: dict[str, dt.time] = {}
+        for weekday, start, end in rows:
+            out[f"day{weekday}_start"], out[f"day{weekday}_end"] = start, end
+        return out
+
+
+class ClosedDayForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(required=False, max_length=200)
+
+
+class HoursExceptionForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    starts = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    ends = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class AbsenceForm(forms.Form):
+    """From and to in the clinic's local time."""
+
+    starts_at = forms.DateTimeField(
+        label="Away from",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    ends_at = forms.DateTimeField(
+        label="Back at",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    reason = forms.CharField(required=False, max_length=200)

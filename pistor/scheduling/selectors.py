@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from pistor.clinical import slots as core
+from pistor.clinical.protocols import OpenDays
 from pistor.clinics.models import Clinic, Membership, Role
-from pistor.core.errors import NotFound
-from pistor.scheduling.constants import RELEASED_STATUSES, ResourceKind
+from pistor.core.errors import NotFound, ValidationFailed
+from pistor.scheduling.constants import RELEASED_STATUSES, ResourceKind, VisitKind
 from pistor.scheduling.models import (
     Absence,
     Appointment,
@@ -85,11 +86,29 @@ def appointment_type_get(*, clinic: Clinic, pk: int) -> AppointmentType:
         raise NotFound("No such appointment type at this clinic.") from None
 
 
+def course_type_for(*, clinic: Clinic, indication_code: str) -> AppointmentType:
+    """The visit type a course's sessions are booked as: the clinic's treatment type for the
+    indication, else its general treatment type; ``ValidationFailed`` when it has none."""
+    types = [t for t in appointment_type_list(clinic=clinic) if t.kind == VisitKind.TREATMENT]
+    for wanted in (indication_code, ""):
+        for t in types:
+            if t.indication_code == wanted:
+                return t
+    if types:
+        return types[0]
+    raise ValidationFailed(
+        "The clinic has no treatment session type yet; a manager adds one first.",
+        fields={"appointment_type_id": ["Choose an appointment type."]},
+    )
+
+
 def appointment_get(*, clinic: Clinic, pk: int) -> Appointment:
     try:
         return (
             Appointment.objects.for_clinic(clinic)
-            .select_related("patient", "staff__user", "appointment_type", "room", "device")
+            .select_related(
+                "patient", "staff__user", "appointment_type", "room", "device", "plan_session"
+            )
             .get(pk=pk)
         )
     except (Appointment.DoesNotExist, ValueError, OverflowError):
@@ -171,6 +190,17 @@ def closed_dates(*, clinic: Clinic, day_from: dt.date, day_to: dt.date) -> set[d
                 shut.add(day)
             day += dt.timedelta(days=1)
     return shut
+
+
+def clinic_open_days(*, clinic: Clinic, since: dt.date) -> OpenDays:
+    """The clinic's closed weekdays (those without opening hours, once any are set) and
+    closed dates from ``since`` on, for the protocol planner (two queries)."""
+    open_weekdays = set(OpeningHours.objects.for_clinic(clinic).values_list("weekday", flat=True))
+    closed_weekdays = frozenset(range(7)) - open_weekdays if open_weekdays else frozenset()
+    dates = frozenset(
+        ClosedDay.objects.for_clinic(clinic).filter(date__gte=since).values_list("date", flat=True)
+    )
+    return OpenDays(closed_weekdays=closed_weekdays, closed_dates=dates)
 
 
 def calendars_load(
@@ -300,6 +330,26 @@ def overlapping(
 
 def opening_hours_list(*, clinic: Clinic) -> list[OpeningHours]:
     return list(OpeningHours.objects.for_clinic(clinic))
+
+
+def closed_day_list(*, clinic: Clinic, since: dt.date) -> list[ClosedDay]:
+    return list(ClosedDay.objects.for_clinic(clinic).filter(date__gte=since)[:200])
+
+
+def working_hours_list(*, clinic: Clinic, staff: Membership) -> list[WorkingHours]:
+    return list(WorkingHours.objects.for_clinic(clinic).filter(staff=staff))
+
+
+def hours_exception_list(
+    *, clinic: Clinic, staff: Membership, since: dt.date
+) -> list[HoursException]:
+    return list(
+        HoursException.objects.for_clinic(clinic).filter(staff=staff, date__gte=since)[:200]
+    )
+
+
+def absence_list(*, clinic: Clinic, staff: Membership, since: dt.datetime) -> list[Absence]:
+    return list(Absence.objects.for_clinic(clinic).filter(staff=staff, ends_at__gt=since)[:200])
 
 
 def patient_pk_by_number(*, clinic: Clinic, number: str) -> int | None:

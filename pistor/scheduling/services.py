@@ -6,12 +6,17 @@ transaction. On SQLite that transaction starts with BEGIN IMMEDIATE (the project
 so bookings are checked one after another; on PostgreSQL two transactions may both pass
 the check, and the exclusion constraints of migration 0002 refuse the second insert. Both
 paths answer ``Conflict`` naming what collides.
+
+On SQLite, writers of one process first queue in the application (``calendar_writer``,
+``pistor.core.write_queue``) rather than in SQLite's busy loop, which under a flood of 200
+bookings once left the unluckiest waiting past the busy timeout ("database is locked").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +29,7 @@ from pistor.clinical import slots as core
 from pistor.clinics.models import Clinic, Membership
 from pistor.core import clock
 from pistor.core.errors import Conflict, ValidationFailed, validation_error_from_django
+from pistor.core.write_queue import sqlite_write_queue
 from pistor.patients.models import Patient
 from pistor.scheduling.constants import (
     LATE_CANCELLATION_HOURS,
@@ -57,6 +63,24 @@ _GUARD_WORDS = {
     "scheduling_no_double_device": "The device is already in use at that time.",
     "scheduling_no_double_patient": "The patient already has an appointment at that time.",
 }
+
+
+SQLITE_QUEUE_SECONDS = 120
+
+
+@contextmanager
+def calendar_writer() -> Iterator[None]:
+    """Hold the process's SQLite write queue (``pistor.core.write_queue``) for a booking's
+    transaction; re-entrant, so a whole-course booking holds it once around all its
+    sessions. On PostgreSQL it does nothing: the advisory lock and the exclusion
+    constraints order writers."""
+    with sqlite_write_queue(timeout=SQLITE_QUEUE_SECONDS) as acquired:
+        if not acquired:
+            raise Conflict(
+                "The calendar is busy with other bookings; nothing was written. Try again.",
+                extra={"collisions": ["busy"]},
+            )
+        yield
 
 
 def _full_clean(obj: Any, **kwargs: Any) -> None:
@@ -368,33 +392,52 @@ def _lock_clinic_calendar(clinic: Clinic) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5343, clinic.pk])
 
 
-def _check_reading_wait(*, clinic: Clinic, patient: Patient, starts_at: dt.datetime) -> None:
+def _check_reading_wait(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    kind: str,
+    starts_at: dt.datetime,
+    exclude_id: int | None = None,
+) -> None:
     """An allergy-test reading is booked no sooner than the clinic's wait (at least 24 h,
-    REFERENCE.md) after the patient's test visit."""
+    REFERENCE.md) after the patient's test visit: checked whichever of the two is booked or
+    moved second."""
+    if kind not in (VisitKind.TEST_READING, VisitKind.ALLERGY_TEST):
+        return
     wait = dt.timedelta(hours=clinic.allergy_test_min_read_hours)
-    too_soon = (
+    if kind == VisitKind.TEST_READING:
+        other, window = (
+            VisitKind.ALLERGY_TEST,
+            Q(starts_at__gt=starts_at - wait, starts_at__lte=starts_at),
+        )
+    else:
+        other, window = (
+            VisitKind.TEST_READING,
+            Q(starts_at__gte=starts_at, starts_at__lt=starts_at + wait),
+        )
+    rows = (
         Appointment.objects.for_clinic(clinic)
         .exclude(status=Status.CANCELLED)
-        .filter(
-            patient=patient,
-            appointment_type__kind=VisitKind.ALLERGY_TEST,
-            starts_at__gt=starts_at - wait,
-            starts_at__lte=starts_at,
-        )
-        .exists()
+        .filter(window, patient=patient, appointment_type__kind=other)
     )
-    if too_soon:
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    if rows.exists():
         raise _fields(
             "starts_at",
             f"The test injections are read at least {clinic.allergy_test_min_read_hours} hours "
-            "after they are placed; choose a later time.",
+            "after they are placed; choose a "
+            + ("later" if kind == VisitKind.TEST_READING else "earlier")
+            + " time.",
         )
 
 
 def _guarded_save(appt: Appointment, write: Any) -> Appointment:
     """Run ``write`` (a transaction) and turn a PostgreSQL exclusion refusal into a 409."""
     try:
-        return write()
+        with calendar_writer():
+            return write()
     except IntegrityError as exc:
         text = str(exc)
         for name, words in _GUARD_WORDS.items():
@@ -433,8 +476,9 @@ def appointment_book(
     def write() -> Appointment:
         with transaction.atomic():
             _lock_clinic_calendar(clinic)
-            if appointment_type.kind == VisitKind.TEST_READING:
-                _check_reading_wait(clinic=clinic, patient=patient, starts_at=starts_at)
+            _check_reading_wait(
+                clinic=clinic, patient=patient, kind=appointment_type.kind, starts_at=starts_at
+            )
             chosen_room, chosen_device = _fit_resources(
                 clinic=clinic,
                 appointment_type=appointment_type,
@@ -502,7 +546,11 @@ def appointment_move(
     staff: Membership | None = None,
     room: Resource | None = None,
 ) -> Appointment:
-    """Move a booked visit to a new time (and perhaps practitioner or room)."""
+    """Move a booked visit to a new time (and perhaps practitioner or room).
+
+    Moving a course session re-plans the windows of the sessions after it, in the same
+    transaction (``course.course_replan_after_move``).
+    """
     if appointment.status != Status.BOOKED:
         raise Conflict("Only a booked appointment can be moved.")
     new_staff = staff or appointment.staff
@@ -518,6 +566,13 @@ def appointment_move(
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status != Status.BOOKED:
                 raise Conflict("Only a booked appointment can be moved.")
+            _check_reading_wait(
+                clinic=clinic,
+                patient=locked.patient,
+                kind=kind.kind,
+                starts_at=starts_at,
+                exclude_id=locked.pk,
+            )
             chosen_room, chosen_device = _fit_resources(
                 clinic=clinic,
                 appointment_type=kind,
@@ -554,6 +609,14 @@ def appointment_move(
                 before=before,
                 after={"starts_at": starts_at.isoformat(), "staff": new_staff.pk},
             )
+            session = locked.plan_session
+            if session is not None:
+                # A course session: the later sessions' windows follow it (protocols.replan).
+                from pistor.scheduling.course import course_replan_after_move
+
+                course_replan_after_move(
+                    clinic=clinic, actor=actor, session=session, moved_to=starts_at
+                )
             return locked
 
     return _guarded_save(appointment, write)
@@ -571,7 +634,7 @@ def appointment_cancel(
     if len(reason) > 500:
         raise _fields("reason", "Keep the reason under 500 characters.")
     now = clock.now()
-    with transaction.atomic():
+    with calendar_writer(), transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if Status.CANCELLED not in NEXT_STATUSES[locked.status]:
             raise Conflict(
@@ -604,7 +667,7 @@ def appointment_status_set(
         raise _fields("status", "Cancel with a reason, not by changing the status.")
     if status not in Status.values:
         raise _fields("status", "Unknown status.")
-    with transaction.atomic():
+    with calendar_writer(), transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if status not in NEXT_STATUSES[locked.status]:
             raise Conflict(

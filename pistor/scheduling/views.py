@@ -17,12 +17,22 @@ from pistor.accounts.access import public_page, staff_required
 from pistor.clinical import slots as core
 from pistor.clinics.permissions import Action
 from pistor.core import clock
-from pistor.core.errors import ApplicationError, NotFound, ValidationFailed
+from pistor.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from pistor.patients.access import patient_get_for_user
 from pistor.scheduling import selectors as sel
 from pistor.scheduling import services as svc
 from pistor.scheduling.constants import NEXT_STATUSES, Status
-from pistor.scheduling.forms import AppointmentTypeForm, BookForm, CancelForm, ResourceForm
+from pistor.scheduling.forms import (
+    AbsenceForm,
+    AppointmentTypeForm,
+    BookForm,
+    CancelForm,
+    ClosedDayForm,
+    HoursExceptionForm,
+    MoveForm,
+    ResourceForm,
+    WeeklyForm,
+)
 
 if TYPE_CHECKING:
     from pistor.clinics.models import Clinic
@@ -200,14 +210,32 @@ def book_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required(Action.SCHEDULE_VIEW)
 def appointment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _appointment_page(request, pk)
+
+
+def _appointment_page(
+    request: HttpRequest, pk: int, move_form: MoveForm | None = None, status: int = 200
+) -> HttpResponse:
+    from pistor.scheduling.course import course_windows_after
+
     clinic = _clinic(request)
     appt = sel.appointment_get(clinic=clinic, pk=pk)
+    tz = sel.clinic_tz(clinic)
     nexts = [s for s in NEXT_STATUSES[appt.status] if s != Status.CANCELLED]
+    if move_form is None:
+        move_form = MoveForm(
+            initial={"starts_at": appt.starts_at.astimezone(tz).replace(tzinfo=None)}
+        )
     response = render(
         request,
         "scheduling/appointment.html",
         {
             "appt": appt,
+            "can_move": appt.status == Status.BOOKED,
+            "move_form": move_form,
+            "later_windows": course_windows_after(clinic=clinic, session=appt.plan_session)
+            if appt.plan_session is not None
+            else [],
             "next_statuses": [(s, Status(s).label) for s in nexts],
             "can_cancel": Status.CANCELLED in NEXT_STATUSES[appt.status],
             "cancel_form": CancelForm(),
@@ -215,9 +243,37 @@ def appointment_view(request: HttpRequest, pk: int) -> HttpResponse:
             "calendar_url": reverse("scheduling:calendar")
             + f"?date={appt.starts_at.astimezone(sel.clinic_tz(clinic)).date().isoformat()}",
         },
+        status=status,
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@staff_required(Action.APPOINTMENT_BOOK)
+def move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a booked visit to a new local time; a course session re-plans the later ones."""
+    clinic = _clinic(request)
+    appt = sel.appointment_get(clinic=clinic, pk=pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _appointment_page(request, pk, form, status=422)
+    local = form.cleaned_data["starts_at"].replace(tzinfo=None)
+    starts_at = core.local_instant(local.date(), local.time(), sel.clinic_tz(clinic))
+    try:
+        svc.appointment_move(
+            clinic=clinic, actor=request.user, appointment=appt, starts_at=starts_at
+        )
+    except ApplicationError as exc:
+        form.add_error("starts_at", exc.message)
+        return _appointment_page(
+            request, pk, form, status=409 if isinstance(exc, Conflict) else 422
+        )
+    if appt.plan_session_id is not None:
+        messages.success(request, "Appointment moved; the later sessions' windows were re-planned.")
+    else:
+        messages.success(request, "Appointment moved.")
+    return redirect("scheduling:appointment", pk=pk)
 
 
 @require_POST
@@ -326,3 +382,135 @@ def feed_view(request: HttpRequest, token: str) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Opening hours, working hours, exceptions and absences (managers) --------------------
+
+
+def _form_errors(form: Any, exc: ValidationFailed) -> None:
+    for name, errs in (exc.fields or {}).items():
+        for err in errs:
+            form.add_error(name if name in form.fields else None, err)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+@never_cache
+@staff_required(Action.SCHEDULE_MANAGE)
+def hours_view(request: HttpRequest) -> HttpResponse:
+    """The clinic's opening days and hours, and the dates it is closed."""
+    clinic = _clinic(request)
+    current = [(o.weekday, o.opens, o.closes) for o in sel.opening_hours_list(clinic=clinic)]
+    weekly = WeeklyForm(prefix="open", initial=WeeklyForm.initial_from(current))
+    closed = ClosedDayForm(prefix="closed")
+    status = 200
+    if request.method == "POST":
+        status = 422
+        try:
+            if "closed-date" in request.POST:
+                closed = ClosedDayForm(request.POST, prefix="closed")
+                if closed.is_valid():
+                    svc.closed_day_add(clinic=clinic, actor=request.user, **closed.cleaned_data)
+                    messages.success(request, "Closed day added.")
+                    return redirect("scheduling:hours")
+            else:
+                weekly = WeeklyForm(request.POST, prefix="open")
+                if weekly.is_valid():
+                    svc.opening_hours_set(
+                        clinic=clinic, actor=request.user, hours=weekly.cleaned_data["spans"]
+                    )
+                    messages.success(request, "Opening hours saved.")
+                    return redirect("scheduling:hours")
+        except ValidationFailed as exc:
+            _form_errors(closed if "closed-date" in request.POST else weekly, exc)
+    today = clock.now().astimezone(sel.clinic_tz(clinic)).date()
+    return render(
+        request,
+        "scheduling/hours.html",
+        {
+            "weekly": weekly,
+            "closed_form": closed,
+            "closed_days": sel.closed_day_list(clinic=clinic, since=today),
+            "staff": sel.staff_list(clinic=clinic),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@staff_required(Action.SCHEDULE_MANAGE)
+def staff_hours_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A practitioner's weekly hours, the dates they work differently, and their absences."""
+    clinic = _clinic(request)
+    staff = sel.staff_get(clinic=clinic, pk=pk)
+    tz = sel.clinic_tz(clinic)
+    current = [
+        (w.weekday, w.starts, w.ends) for w in sel.working_hours_list(clinic=clinic, staff=staff)
+    ]
+    weekly = WeeklyForm(prefix="work", initial=WeeklyForm.initial_from(current))
+    exception = HoursExceptionForm(prefix="exc")
+    absence = AbsenceForm(prefix="away")
+    status = 200
+    if request.method == "POST":
+        status = 422
+        form: Any = weekly
+        try:
+            if "exc-date" in request.POST:
+                form = exception = HoursExceptionForm(request.POST, prefix="exc")
+                if exception.is_valid():
+                    svc.hours_exception_add(
+                        clinic=clinic, actor=request.user, staff=staff, **exception.cleaned_data
+                    )
+                    messages.success(request, "Exception added.")
+                    return redirect("scheduling:staff_hours", pk=pk)
+            elif "away-starts_at" in request.POST:
+                form = absence = AbsenceForm(request.POST, prefix="away")
+                if absence.is_valid():
+                    data = absence.cleaned_data
+                    starts, ends = (
+                        core.local_instant(v.date(), v.time(), tz)
+                        for v in (
+                            data["starts_at"].replace(tzinfo=None),
+                            data["ends_at"].replace(tzinfo=None),
+                        )
+                    )
+                    svc.absence_add(
+                        clinic=clinic,
+                        actor=request.user,
+                        staff=staff,
+                        starts_at=starts,
+                        ends_at=ends,
+                        reason=data["reason"],
+                    )
+                    messages.success(request, "Absence added.")
+                    return redirect("scheduling:staff_hours", pk=pk)
+            else:
+                form = weekly = WeeklyForm(request.POST, prefix="work")
+                if weekly.is_valid():
+                    svc.working_hours_set(
+                        clinic=clinic,
+                        actor=request.user,
+                        staff=staff,
+                        hours=weekly.cleaned_data["spans"],
+                    )
+                    messages.success(request, "Working hours saved.")
+                    return redirect("scheduling:staff_hours", pk=pk)
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+    today = clock.now().astimezone(tz).date()
+    return render(
+        request,
+        "scheduling/staff_hours.html",
+        {
+            "member": staff,
+            "weekly": weekly,
+            "exception_form": exception,
+            "absence_form": absence,
+            "exceptions": sel.hours_exception_list(clinic=clinic, staff=staff, since=today),
+            "absences": sel.absence_list(
+                clinic=clinic, staff=staff, since=core.local_instant(today, dt.time(0), tz)
+            ),
+            "tz": tz,
+        },
+        status=status,
+    )

@@ -333,6 +333,11 @@ def _of_patient(field: str, name: str, attr: str = "pk", **kw: Any) -> RouteObje
     return _pair({"patient_id": (name, "patient_id"), field: (name, attr)}, **kw)
 
 
+def _scheduling_route(field: str, name: str, body: dict[str, Any] | None = None) -> RouteObject:
+    """An appointment or a calendar feed from the world's scheduling objects."""
+    return RouteObject(lambda w: {field: w["scheduling"][name].pk}, body=body)
+
+
 def _token(field: str, name: str) -> RouteObject:
     # A patient's single-use link: public, so it answers everyone the same way.
     return RouteObject(lambda w: {field: w[name]}, owned=False)
@@ -613,6 +618,8 @@ ROUTE_OBJECTS: dict[str, RouteObject] = {
     "scheduling:appointment": _appointment_route("pk"),
     "scheduling:status": _appointment_route("pk"),
     "scheduling:cancel": _appointment_route("pk"),
+    "scheduling:move": _appointment_route("pk"),
+    "scheduling:staff_hours": _practitioner_route("pk"),
     "scheduling:feed": RouteObject(lambda w: {"token": w["schedule"]["feed_token"]}, owned=False),
     # Scheduling (API)
     f"{API_ROOT}/scheduling/staff/{{staff_id}}/hours": _practitioner_route(

@@ -11,6 +11,7 @@ from pistor.clinical.codes import FindingCode
 from pistor.clinical.errors import ClinicalDataError
 from pistor.clinical.protocols import (
     MAINTENANCE,
+    OpenDays,
     PlannedSession,
     check_adherence,
     course_rhythms,
@@ -243,3 +244,60 @@ def test_case_seed_course_planned_from_4_january_2027() -> None:
     assert all(84 <= gap <= 98 for gap in gaps)
     assert maintenance[-1].target <= plan[15].target.replace(year=plan[15].target.year + 1)
     assert [s.number for s in plan] == list(range(1, len(plan) + 1))
+
+
+# --- Closed days --------------------------------------------------------------------------
+
+SHUT_WEEKENDS_AND_WEDNESDAYS = OpenDays(
+    closed_weekdays=frozenset({2, 5, 6}), closed_dates=frozenset({date(2027, 1, 18)})
+)
+
+
+def _open_everywhere(sessions: list[PlannedSession], days: OpenDays) -> None:
+    for s in sessions:
+        assert days.is_open(s.target), s
+        assert days.is_open(s.earliest) and days.is_open(s.latest), s
+        assert s.earliest <= s.target <= s.latest
+
+
+def test_no_window_targets_a_day_the_clinic_is_closed() -> None:
+    plan = plan_course(WEEKLY, START, open_days=SHUT_WEEKENDS_AND_WEDNESDAYS)
+    _open_everywhere(plan, SHUT_WEEKENDS_AND_WEDNESDAYS)
+    # Monday 18 January is a closed date: session 3 moves to Tuesday 19th.
+    assert plan[2].target == date(2027, 1, 19)
+    # A first session asked for on a Saturday starts on the Monday after.
+    assert plan_course(WEEKLY, date(2027, 1, 9), open_days=SHUT_WEEKENDS_AND_WEDNESDAYS)[
+        0
+    ].target == date(2027, 1, 11)
+
+
+def test_replan_keeps_to_open_days_too() -> None:
+    remaining = replan(
+        WEEKLY,
+        [START, date(2027, 1, 12)],
+        today=date(2027, 1, 12),
+        open_days=SHUT_WEEKENDS_AND_WEDNESDAYS,
+    )
+    _open_everywhere(remaining, SHUT_WEEKENDS_AND_WEDNESDAYS)
+    assert remaining[0].number == 3 and remaining[0].target == date(2027, 1, 19)
+
+
+def test_a_clinic_closed_every_weekday_is_refused() -> None:
+    with pytest.raises(ClinicalDataError, match="closed every day"):
+        OpenDays(closed_weekdays=frozenset(range(7)))
+
+
+@given(
+    protocols(),
+    dates,
+    st.frozensets(st.integers(0, 6), max_size=5),
+    st.frozensets(dates, max_size=20),
+)
+def test_windows_always_land_on_open_days(
+    protocol: Protocol, first: date, weekdays: frozenset[int], shut: frozenset[date]
+) -> None:
+    days = OpenDays(closed_weekdays=weekdays, closed_dates=shut)
+    _open_everywhere(
+        plan_course(protocol, first, open_days=days, maintenance_horizon=first + timedelta(400)),
+        days,
+    )

@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 from pistor.clinical.slots import (
     Calendar,
     Interval,
+    Slot,
     WeeklyHours,
+    WindowIndex,
+    clip,
     find_slots,
     intersect,
     is_free,
@@ -201,3 +204,44 @@ def test_intersect_and_merge_agree_with_minute_sets(a_spans, b_spans):
     assert minutes(intersect(a, b)) == minutes(a) & minutes(b)
     merged = merge(a)
     assert all(x.end < y.start for x, y in zip(merged, merged[1:], strict=False))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 60 * 24 * 27), st.integers(15, 120)), max_size=60),
+    st.integers(0, 20),
+    st.integers(1, 6),
+)
+def test_a_clipped_calendar_offers_the_same_slots_inside_its_window(busy, first, length):
+    """The course planner clips calendars to each session's window; it must lose nothing."""
+    start_day = date(2027, 3, 1)
+    base = _at(start_day, 0)
+    taken = [
+        Interval(base + timedelta(minutes=m), base + timedelta(minutes=m + d)) for m, d in busy
+    ]
+    whole = [_cal("staff:1", start_day, start_day + timedelta(days=27), taken)]
+    lo = _at(start_day + timedelta(days=first), 0)
+    hi = _at(start_day + timedelta(days=first + length), 0)
+
+    def search(needs: list[list[Calendar]]) -> list[Slot]:
+        return find_slots(
+            needs=needs,
+            duration=timedelta(minutes=30),
+            buffer=timedelta(minutes=15),
+            tz=LONDON,
+            not_before=lo,
+            not_after=hi,
+        )
+
+    margin = timedelta(days=1)
+    clipped = [clip(c, lo - margin, hi + margin) for c in whole]
+    expected = search([whole])
+    assert search([clipped]) == expected
+    indexed = [WindowIndex(c).clip(lo - margin, hi + margin) for c in whole]
+    assert search([indexed]) == expected
+    # Time taken after indexing counts too.
+    if expected:
+        index = WindowIndex(whole[0])
+        index.add_busy(Interval(expected[0].start, expected[0].end))
+        again = search([[index.clip(lo - margin, hi + margin)]])
+        assert expected[0].start not in [x.start for x in again]

@@ -243,3 +243,34 @@ def test_a_test_reading_is_booked_at_least_the_clinics_wait_after_the_test(s):
         _book(s, patient, kind=reading, start=at(MONDAY + dt.timedelta(days=1), 8, 45))
     ok = _book(s, patient, kind=reading, start=at(MONDAY + dt.timedelta(days=1), 9))
     assert ok.appointment_type == reading
+
+
+def test_the_reading_wait_holds_whichever_visit_is_booked_or_moved_second(s):
+    from pistor.scheduling.models import AppointmentType
+    from pistor.scheduling.services import appointment_move
+
+    test = AppointmentType.objects.create(
+        clinic=s.clinic, code="test", name="Allergy test", kind="allergy_test", duration_minutes=15
+    )
+    reading = AppointmentType.objects.create(
+        clinic=s.clinic, code="reading", name="Reading", kind="test_reading", duration_minutes=10
+    )
+    patient = new_patient(s.clinic)
+    tuesday = MONDAY + dt.timedelta(days=1)
+    read = _book(s, patient, kind=reading, start=at(tuesday, 9))
+    # The test cannot be booked less than 24 h before a reading already booked ...
+    with pytest.raises(ValidationFailed, match="at least 24 hours"):
+        _book(s, patient, kind=test, start=at(MONDAY, 10))
+    placed = _book(s, patient, kind=test, start=at(MONDAY, 9))
+    # ... and neither visit can be moved to close the gap.
+    with pytest.raises(ValidationFailed, match="at least 24 hours"):
+        appointment_move(clinic=s.clinic, actor=None, appointment=read, starts_at=at(MONDAY, 15))
+    with pytest.raises(ValidationFailed, match="at least 24 hours"):
+        appointment_move(clinic=s.clinic, actor=None, appointment=placed, starts_at=at(MONDAY, 11))
+    read.refresh_from_db()
+    placed.refresh_from_db()
+    assert (placed.starts_at, read.starts_at) == (at(MONDAY, 9), at(tuesday, 9))
+    moved = appointment_move(
+        clinic=s.clinic, actor=None, appointment=read, starts_at=at(tuesday, 10)
+    )
+    assert moved.starts_at == at(tuesday, 10)
