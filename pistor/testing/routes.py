@@ -333,11 +333,6 @@ def _of_patient(field: str, name: str, attr: str = "pk", **kw: Any) -> RouteObje
     return _pair({"patient_id": (name, "patient_id"), field: (name, attr)}, **kw)
 
 
-def _scheduling_route(field: str, name: str, body: dict[str, Any] | None = None) -> RouteObject:
-    """An appointment or a calendar feed from the world's scheduling objects."""
-    return RouteObject(lambda w: {field: w["scheduling"][name].pk}, body=body)
-
-
 def _token(field: str, name: str) -> RouteObject:
     # A patient's single-use link: public, so it answers everyone the same way.
     return RouteObject(lambda w: {field: w[name]}, owned=False)
