@@ -72,3 +72,73 @@ def test_journey_receive_use_recall_trace(page, clinic, manager, totp_key):
     page.goto(f"/patients/{patient.pk}/")
     expect(page.locator(".notice-error")).to_contain_text("recalled batch")
     assert_page_was_clean(page)
+
+
+def test_journey_a_session_draws_the_nearer_expiry_batch_then_its_recall_traces_the_patient(
+    page, browser, live_server, clinic, manager, practitioner, totp_key
+):
+    from pistor.treatments.tests.factories import ready_plan
+    from tests.e2e.pathway import new_page, sign_in_with_code
+
+    plan = ready_plan(clinic=clinic, by=practitioner, with_stock=False)
+    product(clinic, code="nctf-135ha", name="NCTF 135HA")
+    give_authenticator(manager, totp_key)
+    sign_in(page, manager)
+    enter_code(page, totp_key)
+
+    page.goto("/inventory/")
+    for lot, days in (("LATE-200", 200), ("SOON-40", 40)):
+        page.goto("/inventory/")
+        page.locator("#inv-receive").click()
+        form = page.locator("#receive-form")
+        form.get_by_label("Product").select_option(label="NCTF 135HA")
+        form.get_by_label("Lot number").fill(lot)
+        expires = timezone.localdate() + dt.timedelta(days=days)
+        form.get_by_label("Expiry date").fill(str(expires))
+        form.get_by_label("Quantity received").fill("10")
+        form.get_by_label("Supplier").fill("Filorga")
+        page.locator("#receive-submit").click()
+        expect(page.locator("#batch-title")).to_contain_text(lot)
+
+    # The practitioner, on her own computer, treats from the plan: the cocktail line's batch
+    # is left to the default, nearest expiry first.
+    context, desk = new_page(browser, live_server)
+    sign_in_with_code(desk, practitioner, totp_key)
+    desk.goto(f"/plans/{plan.pk}/")
+    desk.locator("#session-start").click()
+    desk.locator("#id_code").select_option("nctf-135ha")
+    desk.locator("#id_volume").fill("2")
+    desk.locator("#line-add").click()
+    expect(desk.locator("#cocktail-lines")).to_contain_text("SOON-40")
+    region = desk.locator('#bodymap [data-region="face-front"]')
+    region.scroll_into_view_if_needed()
+    box = region.bounding_box()
+    desk.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    desk.locator("#id_technique_code").select_option("nappage")
+    desk.locator("#id_depth").fill("2.5")
+    desk.locator("#id_injections").fill("30")
+    desk.locator("#id_area_volume").fill("2")
+    desk.locator("#area-add").click()
+    expect(desk.locator('#chart-areas tr[data-region="face-front"]')).to_be_visible()
+    desk.locator("#session-sign").click()
+    expect(desk.locator("#session-status")).to_have_attribute("data-status", "signed")
+    assert_page_was_clean(desk)
+    context.close()
+    given = Administration.objects.get()
+    assert given.batch.lot == "SOON-40" and given.patient_id == plan.patient.pk
+    assert {b.lot: b.quantity_on_hand for b in Batch.objects.all()} == {
+        "SOON-40": 8,
+        "LATE-200": 10,
+    }
+
+    # Recalled, the batch's trace lists the patient and her record carries the banner.
+    batch = Batch.objects.get(lot="SOON-40")
+    page.goto(f"/inventory/batches/{batch.pk}/")
+    recall = page.locator("#recall-form")
+    recall.get_by_label("Reason").fill("Supplier notice: sterility not assured")
+    recall.get_by_label("Recall reference").fill("FSN-78")
+    page.locator("#recall-submit").click()
+    expect(page.locator("#trace-table")).to_contain_text(plan.patient.full_name)
+    page.goto(f"/patients/{plan.patient.pk}/")
+    expect(page.locator(".notice-error")).to_contain_text("recalled batch")
+    assert_page_was_clean(page)
