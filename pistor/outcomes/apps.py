@@ -6,3 +6,6 @@ class OutcomesConfig(AppConfig):
     name = "pistor.outcomes"
     label = "outcomes"
     verbose_name = "Outcomes and side effects"
+
+    def ready(self) -> None:
+        from pistor.outcomes import record  # noqa: F401  (registers the patient record's panel)

@@ -27,6 +27,7 @@ from pistor.patients.access import (
 )
 from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from pistor.patients.models import Patient
+from pistor.patients.record import record_panels_render
 from pistor.patients.services import (
     PossibleDuplicate,
     patient_archive,
@@ -137,7 +138,11 @@ def _detail(
     archive_form: ArchiveForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context: dict[str, Any] = {"patient": patient, "archive_form": archive_form or ArchiveForm()}
+    context: dict[str, Any] = {
+        "patient": patient,
+        "archive_form": archive_form or ArchiveForm(),
+        "panels": record_panels_render(request=request, patient=patient),
+    }
     return render(request, "patients/patient_detail.html", context, status=status)
 
 

@@ -6,3 +6,6 @@ class TreatmentsConfig(AppConfig):
     name = "pistor.treatments"
     label = "treatments"
     verbose_name = "Treatment sessions"
+
+    def ready(self) -> None:
+        from pistor.treatments import record  # noqa: F401  (registers the patient record's panel)
