@@ -106,19 +106,8 @@ def outcomes_demo_load(*, clinic: Clinic) -> int:
 def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) -> int:
     """Łucja's two weekly cellulite sessions, signed five and six weeks ago: signing them
     scheduled the catalog's safety-net calls (the first now due)."""
-    from pistor.allergytests.services import allergy_test_place, allergy_test_read
-    from pistor.clinical.units import Quantity
-    from pistor.consents.constants import ConsentKind
-    from pistor.consents.services import (
-        consent_countersign,
-        consent_create,
-        consent_patient_sign,
-    )
-    from pistor.intake.demo import _answers
-    from pistor.intake.services import intake_submit
-    from pistor.inventory.services import batch_receive
-    from pistor.plans.demo import demo_signature
     from pistor.plans.services import plan_create
+    from pistor.treatments.demo import course_ready
     from pistor.treatments.services import (
         chart_area_add,
         cocktail_line_add,
@@ -135,29 +124,10 @@ def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) ->
         return 0
     now = timezone.now()
     start = now - dt.timedelta(days=42)
-    intake_submit(clinic=clinic, patient=patient, actor=practitioner, complete=True,
-                  answers=_answers(weight_kg="68"))  # fmt: skip
-    placed = start - dt.timedelta(days=5)
-    test = allergy_test_place(
-        clinic=clinic, patient=patient, actor=practitioner, placed_at=placed,
-        sites="left forearm, inner", products=["nctf-135ha"], batches="demo", now=now,
-    )  # fmt: skip
-    allergy_test_read(
-        clinic=clinic, test=test, actor=practitioner, read_at=placed + dt.timedelta(hours=50),
-        result="negative", notes="No reaction.", now=now,
-    )  # fmt: skip
-    consent = consent_create(
-        clinic=clinic, patient=patient, by=practitioner, kind=ConsentKind.TREATMENT,
-        indication_code="cellulite", product_codes=["nctf-135ha"],
-    )  # fmt: skip
-    signed_at = start - dt.timedelta(days=1)
-    consent_patient_sign(
-        consent=consent, signature=demo_signature(patient.full_name),
-        signed_name=patient.full_name, actor=practitioner, now=signed_at,
-    )  # fmt: skip
-    consent_countersign(
-        consent=consent, practitioner=practitioner,
-        signature=demo_signature(practitioner.full_name), now=signed_at,
+    # A lot of its own, so the stock room's demo batches keep the quantities they show.
+    batch = course_ready(
+        clinic=clinic, patient=patient, practitioner=practitioner, start=start, now=now,
+        lot="NC-DEMO-2", ml="9", weight_kg="68", indication_code="cellulite",
     )  # fmt: skip
     plan = plan_create(
         clinic=clinic, patient=patient, by=practitioner, indication_code="cellulite",
@@ -165,12 +135,6 @@ def _finished_body_course(clinic: Clinic, practitioner: User, today: dt.date) ->
         technique_code="nappage", product_codes=["nctf-135ha"],
     )  # fmt: skip
     plan.patient = patient
-    # A lot of its own, so the stock room's demo batches keep the quantities they show.
-    batch = batch_receive(
-        clinic=clinic, actor=practitioner, product_code="nctf-135ha", lot="NC-DEMO-2",
-        expires_on=today + dt.timedelta(days=200), quantity=Quantity.of("9", "mL"),
-        at=start - dt.timedelta(days=3),
-    )  # fmt: skip
     measurement_record(
         clinic=clinic, patient=patient, by=practitioner, scale_code="hexsel-css",
         indication_code="cellulite", answers={"A": 2, "B": 2, "C": 2, "D": 1, "E": 2},

@@ -71,10 +71,11 @@ def course_ready(
     lot: str,
     ml: str,
     weight_kg: str,
+    indication_code: str = "skin-rejuvenation",
 ) -> Batch:
-    """What a demo patient needs before a skin-rejuvenation course starting at ``start``:
-    intake, a negative NCTF allergy test read two days later, a signed consent, and a
-    batch of NCTF in stock (returned). Dates in the past, in the order they happened."""
+    """What a demo patient needs before an NCTF course for ``indication_code`` starting at
+    ``start``: intake, a negative NCTF allergy test read two days later, a signed consent,
+    and a batch of NCTF in stock (returned). Dates in the past, in the order they happened."""
     intake_submit(
         clinic=clinic, patient=patient, actor=practitioner, complete=True,
         answers=_answers(weight_kg=weight_kg),
@@ -90,7 +91,7 @@ def course_ready(
     )  # fmt: skip
     consent = consent_create(
         clinic=clinic, patient=patient, by=practitioner, kind=ConsentKind.TREATMENT,
-        indication_code="skin-rejuvenation", product_codes=["nctf-135ha"],
+        indication_code=indication_code, product_codes=["nctf-135ha"],
     )  # fmt: skip
     signed_at = start - dt.timedelta(days=1)
     consent_patient_sign(
