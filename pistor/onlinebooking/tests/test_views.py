@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.core import signing
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -17,6 +18,7 @@ from pistor.audit.models import AuditEvent
 from pistor.core import clock
 from pistor.intake.models import IntakeLink
 from pistor.onlinebooking.models import OnlineBooking, OnlineBookingSettings
+from pistor.onlinebooking.selectors import MANAGE_SALT
 from pistor.onlinebooking.services import form_token, manage_token
 from pistor.patients.models import Patient
 from pistor.scheduling.models import Appointment
@@ -135,7 +137,9 @@ def test_a_new_patient_books_and_gets_the_confirmation_with_ics_and_links(
     mail = mailoutbox[0]
     assert mail.to == ["nina@example.org"]
     assert "First consultation".lower() in mail.body and "10:00" in mail.body
-    assert reverse("onlinebooking:manage", args=[manage_token(booking)]) in mail.body
+    # The link is signed with the time it was made, so it is read from the mail and opened.
+    (link,) = re.findall(r"/book/manage/[^/\s]+/", mail.body)
+    assert signing.loads(link.split("/")[3], salt=MANAGE_SALT) == {"b": booking.pk}
     assert "/intake/fill/" in mail.body
     name, content, mimetype = mail.attachments[0]
     assert name == "appointment.ics" and mimetype == "text/calendar"

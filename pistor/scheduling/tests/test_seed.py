@@ -11,7 +11,7 @@ from pistor.demo.seed import seed_database
 from pistor.scheduling import seed as scheduling_seed
 from pistor.scheduling.models import Appointment, Resource, WorkingHours
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_the_seeded_calendar_is_seventy_percent_full_and_never_double_booked():
