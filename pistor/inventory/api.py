@@ -15,6 +15,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.params import Query as QueryParam
 
 from pistor.api.auth import allow, api_caller
 from pistor.api.schemas import ERROR_RESPONSES, CleanStr, InputSchema
@@ -31,6 +32,9 @@ from pistor.patients.access import patient_get_for_user
 router = Router(tags=["inventory"])
 _MAX_ID = 2**63 - 1
 NO_STORE = "no-store"
+
+# A stock product's code, as goods-in accepts it (catalog codes and a clinic's own).
+STOCK_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
 
 class StockQuantityIn(InputSchema):
@@ -51,7 +55,7 @@ class ComponentIO(InputSchema):
 
 
 class StockProductIn(InputSchema):
-    code: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", examples=["kybella"])
+    code: str = Field(..., pattern=STOCK_CODE_PATTERN, examples=["kybella"])
     name: CleanStr | None = Field(None, max_length=200, description="Default: the catalog's.")
     manufacturer: CleanStr | None = Field(None, max_length=200)
     composition: list[ComponentIO] | None = None
@@ -327,7 +331,9 @@ def create_product(request: HttpRequest, body: StockProductIn) -> Any:
 )
 @paginate(LimitOffset)
 def list_batches(
-    request: HttpRequest, product: str | None = None, include_empty: bool = False
+    request: HttpRequest,
+    product: str | None = QueryParam(None, pattern=STOCK_CODE_PATTERN),
+    include_empty: bool = False,
 ) -> Any:
     return selectors.batch_list(
         clinic=_clinic(request), product_code=product, include_empty=include_empty
@@ -340,7 +346,9 @@ def list_batches(
     auth=allow(Action.INVENTORY_USE, doing="choose batches"),
     summary="Batches that may be used now for a product, the one to use first first",
 )
-def batch_choices(request: HttpRequest, product: str) -> Any:
+def batch_choices(
+    request: HttpRequest, product: str = QueryParam(..., pattern=STOCK_CODE_PATTERN)
+) -> Any:
     return selectors.batch_choices(clinic=_clinic(request), product_code=product)
 
 

@@ -22,6 +22,8 @@ def test_a_role_sees_only_the_panels_it_may(client, clinic, practitioner, recept
     url = reverse("patients:detail", args=[patient.pk])
     clinical = signed_in_client(client, practitioner).get(url).content.decode()
     assert 'id="treatment-timeline"' in clinical and 'id="outcome-progress"' in clinical
+    # Panels render with the page's request, so their links follow the person's permissions.
+    assert 'id="patient-record-use"' in clinical
     client.logout()
     desk = signed_in_client(client, receptionist).get(url).content.decode()
     assert 'id="treatment-timeline"' not in desk and 'id="outcome-progress"' not in desk
