@@ -3,6 +3,8 @@ roles that may see it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -18,7 +20,7 @@ def test_every_app_panel_is_registered_at_start_up():
 
 
 def test_a_role_sees_only_the_panels_it_may(client, clinic, practitioner, receptionist):
-    patient = PatientFactory(clinic=clinic)
+    patient: Any = PatientFactory(clinic=clinic)
     url = reverse("patients:detail", args=[patient.pk])
     clinical = signed_in_client(client, practitioner).get(url).content.decode()
     assert 'id="treatment-timeline"' in clinical and 'id="outcome-progress"' in clinical
