@@ -17,6 +17,25 @@ def _own_audit_checkpoint_file(tmp_path, settings):
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_record_panels():
+    # Rolled-back tests reuse primary keys on SQLite: a panel kept by an earlier test
+    # could match a later one's rows made at a frozen time.
+    from django.core.cache import caches
+
+    caches["record_panels"].clear()
+
+
+@pytest.fixture
+def record_panels_drawn(settings):
+    """The record page's panels drawn on every opening, never kept: for query caps, which
+    measure a page's cold path at two sizes of data."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "record_panels": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+
+
 @pytest.fixture
 def clinic(db):
     return ClinicFactory(name="Harbour Skin Clinic")

@@ -318,7 +318,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
             f"The database needs {pending} migration(s) first: run 'pistor migrate', then seed."
         )
     report = seed_database(
-        clinics=args.clinics, patients=args.patients, seed=args.seed, force=args.force
+        clinics=args.clinics,
+        patients=args.patients,
+        seed=args.seed,
+        force=args.force,
+        only=args.only,
     )
     rate = report.patients / report.seconds if report.seconds else 0.0
     made = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
@@ -635,6 +639,13 @@ def _positive_count(value: str) -> int:
     return number
 
 
+def _names(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one, e.g. 'patients'")
+    return names
+
+
 def _bind(value: str) -> str:
     host, sep, port = value.rpartition(":")
     if not sep or not host:
@@ -820,6 +831,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--patients", type=_count, default=1_000, help="patients in each clinic (default 1000)"
     )
     seed.add_argument("--seed", type=_count, default=1, help="random seed (default 1)")
+    seed.add_argument(
+        "--only",
+        type=_names,
+        metavar="NAME[,NAME]",
+        help="only these histories (e.g. 'patients', 'scheduling,outcomes'), with those "
+        "they need; default: every app's",
+    )
     seed.add_argument(
         "--force",
         action="store_true",

@@ -210,6 +210,11 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("PISTOR_SQLITE_PATH", str(DATA_DIR / "pistor.sqlite3")),
+            # Kept open between requests, as on PostgreSQL: opening a SQLite connection runs
+            # the PRAGMAs below, and closing the last one checkpoints the WAL file, which
+            # together cost a signed-in page about 4 ms (issue 7, benchmarks/README.md).
+            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so concurrent
                 # writers queue on busy_timeout instead of failing with "database is locked"
@@ -335,6 +340,20 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("PISTOR_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+
+# --- Caches ---------------------------------------------------------------------------
+# In each process's memory only: nothing cached reaches a disk or another server. The
+# record page's rendered panels hold patient data, so they get their own bounded cache,
+# keyed by the versions of the rows they were drawn from (pistor.patients.record).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "record_panels": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pistor-record-panels",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from pistor.catalog.selectors import catalog_for_clinic
+from pistor.clinical.catalog import load_catalog
 from pistor.clinics.permissions import Action
+from pistor.outcomes.models import Measurement
 from pistor.outcomes.selectors import measurement_list, progress_charts, session_dates
-from pistor.patients.record import record_panel_register
+from pistor.patients.record import record_panel_register, row_changes
+from pistor.treatments.models import TreatmentSession
+
+_OF_PATIENT = "WHERE r.clinic_id = %(clinic)s AND r.patient_id = %(patient)s"
 
 
 @record_panel_register(
     "outcome_progress",
     template="outcomes/partials/patient_progress.html",
     action=Action.OUTCOME_VIEW,
+    # The scores, and the sessions whose days mark the charts.
+    versions=(
+        *row_changes(f"FROM {Measurement._meta.db_table} r {_OF_PATIENT}"),
+        *row_changes(f"FROM {TreatmentSession._meta.db_table} r {_OF_PATIENT}"),
+    ),
 )
 def outcome_progress(patient: Any) -> dict[str, Any]:
     measurements = measurement_list(clinic_id=patient.clinic_id, patient_id=patient.pk)
@@ -23,6 +32,8 @@ def outcome_progress(patient: Any) -> dict[str, Any]:
         charts = progress_charts(
             measurements=measurements,
             sessions=session_dates(clinic_id=patient.clinic_id, patient_id=patient.pk),
-            catalog=catalog_for_clinic(clinic=patient.clinic),
+            # Scales are the built-in catalog's alone (a clinic adds protocols and
+            # products), so the clinic's merged catalog and its two queries are not needed.
+            catalog=load_catalog(),
         )
     return {"show": True, "charts": charts}

@@ -119,6 +119,7 @@ def test_seed_refuses_to_reuse_a_seed(capsys):
         (["seed", "--clinics", "0"], "choose at least 1"),
         (["seed", "--patients", "many"], "'many' is not a whole number"),
         (["seed", "--seed", "-1"], "-1 is negative"),
+        (["seed", "--only", ","], "name at least one"),
     ],
 )
 def test_seed_wrong_arguments_exit_2(argv, message, capsys):
@@ -156,4 +157,25 @@ def test_a_generator_depending_on_an_unknown_one_is_refused():
             seed_database(patients=1, seed=11)
     finally:
         del seed_module._GENERATORS["test-orphan"]
+    assert not Clinic.objects.exists()
+
+
+def test_only_the_histories_named_are_seeded_with_what_they_need(capsys):
+    from pistor.scheduling.models import Appointment
+    from pistor.treatments.models import TreatmentSession
+
+    assert main(["seed", "--patients", "30", "--seed", "12", "--only", "patients"]) == 0
+    assert "30 patients in" in capsys.readouterr().out
+    assert Patient.objects.count() == 30
+    assert not TreatmentSession.objects.exists() and not Appointment.objects.exists()
+    # "scheduling" runs after "patients", so asking for it alone seeds both.
+    report = seed_database(patients=20, seed=13, only=["scheduling"])
+    assert set(report.rows) == {"patients", "scheduling"} and report.rows["scheduling"] > 0
+    assert not TreatmentSession.objects.exists()
+
+
+def test_an_unknown_history_is_refused_by_name_and_nothing_is_written(capsys):
+    assert main(["seed", "--patients", "5", "--seed", "14", "--only", "patients,invoices"]) == 1
+    err = capsys.readouterr().err
+    assert "No history called invoices" in err and "outcomes" in err
     assert not Clinic.objects.exists()

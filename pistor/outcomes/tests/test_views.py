@@ -125,6 +125,7 @@ def test_another_clinics_patient_is_not_found(client, patient, other_clinic_user
     assert client.get(reverse("outcomes:patient", args=[patient.pk])).status_code == 404
 
 
+@pytest.mark.usefixtures("record_panels_drawn")
 @pytest.mark.parametrize("page", ["patients:detail", "outcomes:patient"])
 def test_the_record_with_200_scores_has_a_bounded_query_count(
     client, clinic, patient, practitioner, page

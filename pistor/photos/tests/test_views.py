@@ -224,6 +224,7 @@ def test_the_photograph_list_has_a_bounded_query_count(staff, clinic, practition
     )  # fmt: skip
 
 
+@pytest.mark.usefixtures("record_panels_drawn")
 def test_the_patient_record_with_60_photographs_has_a_bounded_query_count(
     staff, clinic, practitioner, patient
 ):
