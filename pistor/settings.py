@@ -351,7 +351,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pistor-record-panels",
         "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        "OPTIONS": {"MAX_ENTRIES": 500},  # about 20 kB each
     },
 }
 
