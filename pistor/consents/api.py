@@ -150,19 +150,13 @@ def _consent(request: HttpRequest, consent_id: int, action: Action) -> Consent:
     return consent
 
 
-def _no_store(response: HttpResponse) -> None:
-    response["Cache-Control"] = "no-store"
-
-
 @router.post(
     "",
     response={201: ConsentOut, **ERROR_RESPONSES},
     summary="Draw up a consent",
     auth=allow(Action.CONSENT_MANAGE, doing="draw up consents"),
 )
-def create_consent(
-    request: HttpRequest, response: HttpResponse, payload: ConsentIn
-) -> Status[dict[str, Any]]:
+def create_consent(request: HttpRequest, payload: ConsentIn) -> Status[dict[str, Any]]:
     caller = api_caller(request)
     patient = _patient(request, payload.patient_id, Action.CONSENT_MANAGE)
     consent = consent_create(
@@ -174,7 +168,6 @@ def create_consent(
         product_codes=payload.product_codes,
         photo_uses=[str(u) for u in payload.photo_uses],
     )
-    _no_store(response)
     return Status(201, _out(consent_state_get(consent=consent)))
 
 
@@ -184,11 +177,8 @@ def create_consent(
     summary="A patient's consents and their status",
     auth=allow(Action.CONSENT_VIEW, doing="read consents"),
 )
-def list_consents(
-    request: HttpRequest, response: HttpResponse, patient_id: int
-) -> list[dict[str, Any]]:
+def list_consents(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
     patient = _patient(request, patient_id, Action.CONSENT_VIEW)
-    _no_store(response)
     states = consent_list(clinic_id=patient.clinic_id, patient_id=patient.pk)
     return [_out(s, with_sections=False) for s in states]
 
@@ -199,9 +189,8 @@ def list_consents(
     summary="One consent: its text, status and signatures",
     auth=allow(Action.CONSENT_VIEW, doing="read consents"),
 )
-def get_consent(request: HttpRequest, response: HttpResponse, consent_id: int) -> dict[str, Any]:
+def get_consent(request: HttpRequest, consent_id: int) -> dict[str, Any]:
     consent = _consent(request, consent_id, Action.CONSENT_VIEW)
-    _no_store(response)
     return _out(consent_state_get(consent=consent))
 
 
@@ -212,7 +201,7 @@ def get_consent(request: HttpRequest, response: HttpResponse, consent_id: int) -
     auth=allow(Action.CONSENT_MANAGE, doing="take patients' signatures"),
 )
 def sign_consent(
-    request: HttpRequest, response: HttpResponse, consent_id: int, payload: PatientSignatureIn
+    request: HttpRequest, consent_id: int, payload: PatientSignatureIn
 ) -> dict[str, Any]:
     consent = _consent(request, consent_id, Action.CONSENT_MANAGE)
     consent_patient_sign(
@@ -221,7 +210,6 @@ def sign_consent(
         signed_name=payload.signed_name,
         actor=api_caller(request).user,
     )
-    _no_store(response)
     return _out(consent_state_get(consent=consent))
 
 
@@ -232,13 +220,12 @@ def sign_consent(
     auth=allow(Action.CONSENT_COUNTERSIGN, doing="countersign consents"),
 )
 def countersign_consent(
-    request: HttpRequest, response: HttpResponse, consent_id: int, payload: CountersignatureIn
+    request: HttpRequest, consent_id: int, payload: CountersignatureIn
 ) -> dict[str, Any]:
     consent = _consent(request, consent_id, Action.CONSENT_VIEW)
     consent_countersign(
         consent=consent, practitioner=api_caller(request).user, signature=payload.signature
     )
-    _no_store(response)
     return _out(consent_state_get(consent=consent))
 
 
@@ -248,12 +235,9 @@ def countersign_consent(
     summary="Withdraw a signed consent (a new record: who, when, why)",
     auth=allow(Action.CONSENT_MANAGE, doing="withdraw consents"),
 )
-def withdraw_consent(
-    request: HttpRequest, response: HttpResponse, consent_id: int, payload: WithdrawIn
-) -> dict[str, Any]:
+def withdraw_consent(request: HttpRequest, consent_id: int, payload: WithdrawIn) -> dict[str, Any]:
     consent = _consent(request, consent_id, Action.CONSENT_MANAGE)
     consent_withdraw(consent=consent, by=api_caller(request).user, reason=payload.reason)
-    _no_store(response)
     return _out(consent_state_get(consent=consent))
 
 

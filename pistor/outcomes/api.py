@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt, StrictStr, StringConstraints
 
@@ -152,10 +152,6 @@ class OutcomesReportOut(Schema):
     rates_by_batch: list[SideEffectRateOut]
 
 
-def _no_store(response: HttpResponse) -> None:
-    response["Cache-Control"] = "no-store"
-
-
 def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
     if not 1 <= patient_id <= _MAX_ID:
         raise NotFound("No such patient at this clinic.")
@@ -222,9 +218,8 @@ def _call_out(c: FollowUpCall) -> dict[str, Any]:
     summary="A patient's outcome scores, oldest first",
     auth=allow(Action.OUTCOME_VIEW, doing="read outcome scores"),
 )
-def list_measurements(request: HttpRequest, response: HttpResponse, patient_id: int) -> Any:
+def list_measurements(request: HttpRequest, patient_id: int) -> Any:
     patient = _patient(request, patient_id, Action.OUTCOME_VIEW)
-    _no_store(response)
     return [
         _measurement_out(m)
         for m in selectors.measurement_list(clinic_id=patient.clinic_id, patient_id=patient.pk)
@@ -237,9 +232,7 @@ def list_measurements(request: HttpRequest, response: HttpResponse, patient_id: 
     summary="Score an outcome scale for a patient (422 names the item out of range)",
     auth=allow(Action.OUTCOME_RECORD, doing="record outcome scores"),
 )
-def add_measurement(
-    request: HttpRequest, response: HttpResponse, patient_id: int, payload: MeasurementIn
-) -> Any:
+def add_measurement(request: HttpRequest, patient_id: int, payload: MeasurementIn) -> Any:
     patient = _patient(request, patient_id, Action.OUTCOME_RECORD)
     measurement = services.measurement_record(
         clinic=api_caller(request).clinic,
@@ -253,7 +246,6 @@ def add_measurement(
         session_id=payload.session_id,
         measured_on=payload.measured_on,
     )
-    _no_store(response)
     return Status(201, _measurement_out(measurement))
 
 
@@ -263,9 +255,8 @@ def add_measurement(
     summary="A patient's side effects, newest first, with review flags",
     auth=allow(Action.OUTCOME_VIEW, doing="read side effects"),
 )
-def list_side_effects(request: HttpRequest, response: HttpResponse, patient_id: int) -> Any:
+def list_side_effects(request: HttpRequest, patient_id: int) -> Any:
     patient = _patient(request, patient_id, Action.OUTCOME_VIEW)
-    _no_store(response)
     return [
         _effect_out(e, request)
         for e in selectors.side_effect_list(clinic_id=patient.clinic_id, patient_id=patient.pk)
@@ -278,9 +269,7 @@ def list_side_effects(request: HttpRequest, response: HttpResponse, patient_id: 
     summary="Register a side effect (grade 1-5; it cannot resolve before its onset)",
     auth=allow(Action.OUTCOME_RECORD, doing="record side effects"),
 )
-def add_side_effect(
-    request: HttpRequest, response: HttpResponse, patient_id: int, payload: SideEffectIn
-) -> Any:
+def add_side_effect(request: HttpRequest, patient_id: int, payload: SideEffectIn) -> Any:
     patient = _patient(request, patient_id, Action.OUTCOME_RECORD)
     effect = services.side_effect_record(
         clinic=api_caller(request).clinic,
@@ -288,7 +277,6 @@ def add_side_effect(
         by=api_caller(request).user,
         **payload.dict(),
     )
-    _no_store(response)
     return Status(201, _effect_out(effect, request))
 
 
@@ -307,7 +295,7 @@ def _effect(request: HttpRequest, side_effect_id: int, action: Action) -> SideEf
     auth=allow(Action.OUTCOME_RECORD, doing="record side effects"),
 )
 def resolve_side_effect(
-    request: HttpRequest, response: HttpResponse, side_effect_id: int, payload: SideEffectResolveIn
+    request: HttpRequest, side_effect_id: int, payload: SideEffectResolveIn
 ) -> Any:
     effect = _effect(request, side_effect_id, Action.OUTCOME_RECORD)
     effect = services.side_effect_resolve(
@@ -316,7 +304,6 @@ def resolve_side_effect(
         resolved_on=payload.resolved_on,
         outcome=payload.outcome,
     )
-    _no_store(response)
     return _effect_out(effect, request)
 
 
@@ -327,13 +314,12 @@ def resolve_side_effect(
     auth=allow(Action.SIDE_EFFECT_REVIEW, doing="review side effects"),
 )
 def review_side_effect(
-    request: HttpRequest, response: HttpResponse, side_effect_id: int, payload: SideEffectReviewIn
+    request: HttpRequest, side_effect_id: int, payload: SideEffectReviewIn
 ) -> Any:
     effect = _effect(request, side_effect_id, Action.SIDE_EFFECT_REVIEW)
     effect = services.side_effect_review(
         effect=effect, by=api_caller(request).user, note=payload.note
     )
-    _no_store(response)
     return _effect_out(effect, request)
 
 
@@ -343,9 +329,8 @@ def review_side_effect(
     summary="Flagged side effects not yet reviewed",
     auth=allow(Action.SIDE_EFFECT_REVIEW, doing="review side effects"),
 )
-def review_list(request: HttpRequest, response: HttpResponse) -> Any:
+def review_list(request: HttpRequest) -> Any:
     clinic = api_caller(request).clinic
-    _no_store(response)
     return [
         _effect_out(e, request)
         for e in selectors.review_list(clinic_id=clinic.pk, today=clock.now().date())
@@ -358,9 +343,8 @@ def review_list(request: HttpRequest, response: HttpResponse) -> Any:
     summary="Safety-net calls still to make, earliest due first",
     auth=allow(Action.OUTCOME_VIEW, doing="read follow-up calls"),
 )
-def calls_list(request: HttpRequest, response: HttpResponse) -> Any:
+def calls_list(request: HttpRequest) -> Any:
     clinic = api_caller(request).clinic
-    _no_store(response)
     return [
         _call_out(c)
         for c in selectors.follow_up_due_list(clinic_id=clinic.pk, today=clock.now().date())
@@ -373,9 +357,7 @@ def calls_list(request: HttpRequest, response: HttpResponse) -> Any:
     summary="Record what came of a safety-net call",
     auth=allow(Action.OUTCOME_RECORD, doing="record follow-up calls"),
 )
-def call_record(
-    request: HttpRequest, response: HttpResponse, call_id: int, payload: FollowUpCallIn
-) -> Any:
+def call_record(request: HttpRequest, call_id: int, payload: FollowUpCallIn) -> Any:
     if not 1 <= call_id <= _MAX_ID:
         raise NotFound("No such follow-up call at this clinic.")
     call = selectors.follow_up_call_get(clinic_id=api_caller(request).clinic.pk, pk=call_id)
@@ -383,7 +365,6 @@ def call_record(
     call = services.follow_up_call_record(
         call=call, by=api_caller(request).user, status=payload.status, notes=payload.notes
     )
-    _no_store(response)
     return _call_out(call)
 
 
@@ -393,7 +374,7 @@ def call_record(
     summary="The clinic's outcomes report: score changes and side-effect rates",
     auth=allow(Action.OUTCOME_REPORT, doing="read the outcomes report"),
 )
-def report(request: HttpRequest, response: HttpResponse) -> Any:
+def report(request: HttpRequest) -> Any:
     clinic = api_caller(request).clinic
     data = outcomes_report(clinic_id=clinic.pk, catalog=catalog_for_clinic(clinic=clinic))
 
@@ -406,7 +387,6 @@ def report(request: HttpRequest, response: HttpResponse) -> Any:
         return {"scope": r.scope, "event_code": r.event_code, "events": r.events,
                 "sessions": r.sessions, "per_100": r.per_100, "note": r.note}  # fmt: skip
 
-    _no_store(response)
     return {
         "patients_measured": data.patients_measured,
         "sessions": data.sessions,

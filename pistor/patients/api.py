@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pistor.api.auth import allow, api_caller
@@ -158,11 +158,6 @@ class PatientListQuery(Schema):
     offset: int = Field(0, ge=0, le=PATIENT_OFFSET_MAX)
 
 
-def _no_store(response: HttpResponse) -> None:
-    # Patient data must not be kept by browsers or proxies (issue 6 §7).
-    response["Cache-Control"] = "no-store"
-
-
 def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
     if not 1 <= patient_id <= _MAX_ID:
         raise NotFound("No such patient at this clinic.")
@@ -179,11 +174,8 @@ def _patient(request: HttpRequest, patient_id: int, action: Action) -> Patient:
     "search is recorded in the audit trail with the records it returned.",
     auth=allow(Action.PATIENT_VIEW, doing="look up patients"),
 )
-def list_patients(
-    request: HttpRequest, response: HttpResponse, filters: Query[PatientListQuery]
-) -> dict[str, Any]:
+def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dict[str, Any]:
     caller = api_caller(request)
-    _no_store(response)
     items, total = patient_list_for_user(
         request_or_user=request,
         clinic=caller.clinic,
@@ -209,11 +201,8 @@ def list_patients(
     "`confirm_not_duplicate` is true.",
     auth=allow(Action.PATIENT_CREATE, doing="register patients"),
 )
-def create_patient(
-    request: HttpRequest, response: HttpResponse, payload: PatientIn
-) -> Status[Patient]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
     caller = api_caller(request)
-    _no_store(response)
     patient = patient_create(clinic=caller.clinic, actor=caller.user, **payload.model_dump())
     return Status(201, patient)
 
@@ -224,8 +213,7 @@ def create_patient(
     summary="Open a patient",
     auth=allow(Action.PATIENT_VIEW, doing="open patient records"),
 )
-def get_patient(request: HttpRequest, response: HttpResponse, patient_id: int) -> Patient:
-    _no_store(response)
+def get_patient(request: HttpRequest, patient_id: int) -> Patient:
     return _patient(request, patient_id, Action.PATIENT_VIEW)
 
 
@@ -235,11 +223,8 @@ def get_patient(request: HttpRequest, response: HttpResponse, patient_id: int) -
     summary="Correct a patient's details",
     auth=allow(Action.PATIENT_EDIT, doing="change patient details"),
 )
-def update_patient(
-    request: HttpRequest, response: HttpResponse, patient_id: int, payload: PatientPatch
-) -> Patient:
+def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
     caller = api_caller(request)
-    _no_store(response)
     patient = _patient(request, patient_id, Action.PATIENT_EDIT)
     return patient_update(
         patient=patient, actor=caller.user, **payload.model_dump(exclude_unset=True)
@@ -253,10 +238,7 @@ def update_patient(
     description="Hides the patient from everyday search; every record stays. Says why.",
     auth=allow(Action.PATIENT_ARCHIVE, doing="archive patients"),
 )
-def archive_patient(
-    request: HttpRequest, response: HttpResponse, patient_id: int, payload: ArchiveIn
-) -> Patient:
+def archive_patient(request: HttpRequest, patient_id: int, payload: ArchiveIn) -> Patient:
     caller = api_caller(request)
-    _no_store(response)
     patient = _patient(request, patient_id, Action.PATIENT_ARCHIVE)
     return patient_archive(patient=patient, actor=caller.user, reason=payload.reason)

@@ -259,24 +259,17 @@ def _gate_out(panel: GatePanel) -> dict[str, Any]:
     }
 
 
-def _no_store(response: HttpResponse) -> None:
-    response["Cache-Control"] = "no-store"
-
-
 @router.post(
     "",
     response={201: PlanOut, **ERROR_RESPONSES},
     summary="Lay out a treatment plan from a protocol",
     auth=allow(Action.PLAN_MANAGE, doing="make treatment plans"),
 )
-def create_plan(
-    request: HttpRequest, response: HttpResponse, payload: PlanIn
-) -> Status[dict[str, Any]]:
+def create_plan(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]:
     caller = api_caller(request)
     patient = _patient(request, payload.patient_id, Action.PLAN_MANAGE)
     data = payload.model_dump(exclude={"patient_id"})
     plan = plan_create(clinic=caller.clinic, patient=patient, by=caller.user, **data)
-    _no_store(response)
     return Status(201, _plan_out(plan_get(clinic_id=caller.clinic.pk, pk=plan.pk)))
 
 
@@ -286,9 +279,8 @@ def create_plan(
     summary="A patient's plans",
     auth=allow(Action.PLAN_VIEW, doing="read treatment plans"),
 )
-def list_plans(request: HttpRequest, response: HttpResponse, patient_id: int) -> list[Plan]:
+def list_plans(request: HttpRequest, patient_id: int) -> list[Plan]:
     patient = _patient(request, patient_id, Action.PLAN_VIEW)
-    _no_store(response)
     return plan_list(clinic_id=patient.clinic_id, patient_id=patient.pk)
 
 
@@ -350,9 +342,8 @@ def set_vat(request: HttpRequest, payload: VatIn) -> dict[str, Any]:
     summary="A plan with its dated course",
     auth=allow(Action.PLAN_VIEW, doing="read treatment plans"),
 )
-def get_plan(request: HttpRequest, response: HttpResponse, plan_id: int) -> dict[str, Any]:
+def get_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     plan = _plan(request, plan_id, Action.PLAN_VIEW)
-    _no_store(response)
     return _plan_out(plan)
 
 
@@ -362,12 +353,9 @@ def get_plan(request: HttpRequest, response: HttpResponse, plan_id: int) -> dict
     summary="Move a session or change what it plans",
     auth=allow(Action.PLAN_MANAGE, doing="change treatment plans"),
 )
-def update_session(
-    request: HttpRequest, response: HttpResponse, plan_id: int, number: int, payload: PlanSessionIn
-) -> Any:
+def update_session(request: HttpRequest, plan_id: int, number: int, payload: PlanSessionIn) -> Any:
     plan = _plan(request, plan_id, Action.PLAN_MANAGE)
     session = plan_session_get(plan=plan, number=number)
-    _no_store(response)
     return plan_session_update(session=session, by=api_caller(request).user, **payload.model_dump())
 
 
@@ -377,9 +365,8 @@ def update_session(
     summary="The plan's cost: the course and a year of maintenance, with VAT",
     auth=allow(Action.PLAN_VIEW, doing="read treatment plans"),
 )
-def get_quote(request: HttpRequest, response: HttpResponse, plan_id: int) -> dict[str, Any]:
+def get_quote(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     plan = _plan(request, plan_id, Action.PLAN_VIEW)
-    _no_store(response)
     return _quote_out(plan_quote(plan=plan))
 
 
@@ -405,7 +392,6 @@ def get_quote_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     summary="What is still missing before the first session",
     auth=allow(Action.PLAN_VIEW, doing="read treatment plans"),
 )
-def get_gate(request: HttpRequest, response: HttpResponse, plan_id: int) -> dict[str, Any]:
+def get_gate(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     plan = _plan(request, plan_id, Action.PLAN_VIEW)
-    _no_store(response)
     return _gate_out(plan_gate(plan=plan, now=clock.now()))

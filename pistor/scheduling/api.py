@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -190,10 +190,6 @@ class RangeQuery(Schema):
     room_id: int | None = Field(None, ge=1, le=_MAX_ID)
 
 
-def _no_store(response: HttpResponse) -> None:
-    response["Cache-Control"] = "no-store"
-
-
 def _out(a: Appointment) -> dict[str, Any]:
     return {
         "id": a.pk,
@@ -369,9 +365,7 @@ def availability(request: HttpRequest, q: Query[AvailabilityQuery]) -> list[dict
     summary="Appointments overlapping a period (at most 62 days)",
     auth=allow(Action.SCHEDULE_VIEW, doing="read the calendar"),
 )
-def list_appointments(
-    request: HttpRequest, response: HttpResponse, q: Query[RangeQuery]
-) -> list[dict[str, Any]]:
+def list_appointments(request: HttpRequest, q: Query[RangeQuery]) -> list[dict[str, Any]]:
     clinic = api_caller(request).clinic
     if q.end <= q.start:
         raise ValidationFailed("The end is before the start.", fields={"end": ["Before start."]})
@@ -380,7 +374,6 @@ def list_appointments(
             f"Ask for at most {MAX_RANGE_DAYS} days at a time.",
             fields={"end": [f"At most {MAX_RANGE_DAYS} days after start."]},
         )
-    _no_store(response)
     rows = sel.appointment_list(
         clinic=clinic, start=q.start, end=q.end, staff_id=q.staff_id, room_id=q.room_id
     )
@@ -399,10 +392,7 @@ def _appointment(request: HttpRequest, pk: int) -> Appointment:
     summary="One appointment",
     auth=allow(Action.SCHEDULE_VIEW, doing="read the calendar"),
 )
-def get_appointment(
-    request: HttpRequest, response: HttpResponse, appointment_id: int
-) -> dict[str, Any]:
-    _no_store(response)
+def get_appointment(request: HttpRequest, appointment_id: int) -> dict[str, Any]:
     return _out(_appointment(request, appointment_id))
 
 
@@ -412,7 +402,7 @@ def get_appointment(
     summary="Book an appointment (409 names what is already taken)",
     auth=allow(Action.APPOINTMENT_BOOK, doing="book appointments"),
 )
-def book(request: HttpRequest, response: HttpResponse, payload: AppointmentIn) -> Status[Any]:
+def book(request: HttpRequest, payload: AppointmentIn) -> Status[Any]:
     caller = api_caller(request)
     clinic = caller.clinic
     patient = patient_get_for_user(
@@ -433,7 +423,6 @@ def book(request: HttpRequest, response: HttpResponse, payload: AppointmentIn) -
         else None,
         note=payload.note,
     )
-    _no_store(response)
     return Status(201, _out(sel.appointment_get(clinic=clinic, pk=appt.pk)))
 
 
@@ -443,9 +432,7 @@ def book(request: HttpRequest, response: HttpResponse, payload: AppointmentIn) -
     summary="Move an appointment (409 if the new time is taken)",
     auth=allow(Action.APPOINTMENT_BOOK, doing="move appointments"),
 )
-def move(
-    request: HttpRequest, response: HttpResponse, appointment_id: int, payload: MoveIn
-) -> dict[str, Any]:
+def move(request: HttpRequest, appointment_id: int, payload: MoveIn) -> dict[str, Any]:
     caller = api_caller(request)
     appt = _appointment(request, appointment_id)
     svc.appointment_move(
@@ -460,7 +447,6 @@ def move(
         if payload.room_id
         else None,
     )
-    _no_store(response)
     moved = sel.appointment_get(clinic=caller.clinic, pk=appt.pk)
     return {**_out(moved), "replanned": _windows(caller.clinic, moved)}
 
@@ -482,9 +468,7 @@ def _windows(clinic: Any, appt: Appointment) -> list[dict[str, Any]]:
     summary="Cancel an appointment, saying by whom and why",
     auth=allow(Action.APPOINTMENT_BOOK, doing="cancel appointments"),
 )
-def cancel(
-    request: HttpRequest, response: HttpResponse, appointment_id: int, payload: CancelIn
-) -> dict[str, Any]:
+def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict[str, Any]:
     caller = api_caller(request)
     appt = _appointment(request, appointment_id)
     svc.appointment_cancel(
@@ -494,7 +478,6 @@ def cancel(
         by=payload.by,
         reason=payload.reason,
     )
-    _no_store(response)
     return _out(sel.appointment_get(clinic=caller.clinic, pk=appt.pk))
 
 
@@ -504,15 +487,12 @@ def cancel(
     summary="Mark arrival, treatment, done or a no-show",
     auth=allow(Action.APPOINTMENT_BOOK, doing="update appointments"),
 )
-def set_status(
-    request: HttpRequest, response: HttpResponse, appointment_id: int, payload: StatusIn
-) -> dict[str, Any]:
+def set_status(request: HttpRequest, appointment_id: int, payload: StatusIn) -> dict[str, Any]:
     caller = api_caller(request)
     appt = _appointment(request, appointment_id)
     svc.appointment_status_set(
         clinic=caller.clinic, actor=caller.user, appointment=appt, status=payload.status
     )
-    _no_store(response)
     return _out(sel.appointment_get(clinic=caller.clinic, pk=appt.pk))
 
 
@@ -593,13 +573,10 @@ def _course_out(proposal: Any, booked: int) -> dict[str, Any]:
     summary="Propose a slot inside each unbooked session's window (nothing is written)",
     auth=allow(Action.APPOINTMENT_BOOK, doing="book appointments"),
 )
-def course_proposal(
-    request: HttpRequest, response: HttpResponse, plan_id: int, payload: CourseIn
-) -> dict[str, Any]:
+def course_proposal(request: HttpRequest, plan_id: int, payload: CourseIn) -> dict[str, Any]:
     from pistor.scheduling.course import course_propose
 
     caller, plan, kind, staff = _course(request, plan_id, payload, Action.PATIENT_VIEW)
-    _no_store(response)
     proposal = course_propose(clinic=caller.clinic, plan=plan, appointment_type=kind, staff=staff)
     return _course_out(proposal, 0)
 
@@ -610,16 +587,13 @@ def course_proposal(
     summary="Book every placeable session of the plan in one transaction (all or nothing)",
     auth=allow(Action.APPOINTMENT_BOOK, doing="book appointments"),
 )
-def course_booking(
-    request: HttpRequest, response: HttpResponse, plan_id: int, payload: CourseIn
-) -> Status[dict[str, Any]]:
+def course_booking(request: HttpRequest, plan_id: int, payload: CourseIn) -> Status[dict[str, Any]]:
     from pistor.scheduling.course import course_book, course_propose
 
     caller, plan, kind, staff = _course(request, plan_id, payload, Action.PATIENT_VIEW)
     booked = course_book(
         clinic=caller.clinic, actor=caller.user, plan=plan, appointment_type=kind, staff=staff
     )
-    _no_store(response)
     after = course_propose(clinic=caller.clinic, plan=plan, appointment_type=kind, staff=staff)
     return Status(201, _course_out(after, len(booked)))
 
@@ -649,7 +623,7 @@ def _feed_url(request: HttpRequest, token: str) -> str:
     summary="Create a private iCalendar feed address for your own appointments",
     auth=allow(Action.SCHEDULE_VIEW, doing="create calendar feeds"),
 )
-def create_my_feed(request: HttpRequest, response: HttpResponse) -> Status[Any]:
+def create_my_feed(request: HttpRequest) -> Status[Any]:
     from pistor.scheduling.feeds import feed_create
     from pistor.scheduling.selectors import TREATING_ROLES
 
@@ -660,7 +634,6 @@ def create_my_feed(request: HttpRequest, response: HttpResponse) -> Status[Any]:
             fields={},
         )
     feed, token = feed_create(clinic=caller.clinic, actor=caller.user, staff=caller.membership)
-    _no_store(response)
     return Status(
         201, {"id": feed.pk, "staff_id": caller.membership.pk, "url": _feed_url(request, token)}
     )
@@ -690,7 +663,7 @@ def revoke_my_feeds(request: HttpRequest) -> Status[None]:
     summary="Create a private iCalendar feed address for a practitioner (managers)",
     auth=allow(Action.SCHEDULE_MANAGE, doing="create calendar feeds for others"),
 )
-def create_feed(request: HttpRequest, response: HttpResponse, staff_id: int) -> Status[Any]:
+def create_feed(request: HttpRequest, staff_id: int) -> Status[Any]:
     from pistor.scheduling.feeds import feed_create
 
     if not 1 <= staff_id <= _MAX_ID:
@@ -698,7 +671,6 @@ def create_feed(request: HttpRequest, response: HttpResponse, staff_id: int) -> 
     caller = api_caller(request)
     staff = sel.staff_get(clinic=caller.clinic, pk=staff_id)
     feed, token = feed_create(clinic=caller.clinic, actor=caller.user, staff=staff)
-    _no_store(response)
     return Status(201, {"id": feed.pk, "staff_id": staff.pk, "url": _feed_url(request, token)})
 
 

@@ -103,10 +103,6 @@ class SignIn(InputSchema):
     notes: CleanStr = Field(..., max_length=10000)
 
 
-def _no_store(response: HttpResponse) -> None:
-    response["Cache-Control"] = "no-store"
-
-
 def _session(request: HttpRequest, session_id: int, action: Action) -> TreatmentSession:
     if not 1 <= session_id <= _MAX_ID:
         raise NotFound("No such session.")
@@ -196,7 +192,7 @@ def _fresh(request: HttpRequest, session_id: int) -> dict[str, Any]:
     summary="Start a treatment session (409 with the gate's reasons when refused)",
     auth=allow(Action.TREATMENT_RECORD, doing="start treatment sessions"),
 )
-def start_session(request: HttpRequest, response: HttpResponse, payload: SessionIn) -> Any:
+def start_session(request: HttpRequest, payload: SessionIn) -> Any:
     caller = api_caller(request)
     plan = None
     if payload.plan_id is not None:
@@ -221,7 +217,6 @@ def start_session(request: HttpRequest, response: HttpResponse, payload: Session
         clinic=caller.clinic, patient=patient, plan=plan, by=caller.user,
         indication_code=payload.indication_code, unplanned_reason=payload.reason,
     )  # fmt: skip
-    _no_store(response)
     return Status(201, _fresh(request, session.pk))
 
 
@@ -231,14 +226,13 @@ def start_session(request: HttpRequest, response: HttpResponse, payload: Session
     summary="A patient's treatment sessions, newest first",
     auth=allow(Action.TREATMENT_VIEW, doing="read treatment sessions"),
 )
-def list_sessions(request: HttpRequest, response: HttpResponse, patient_id: int) -> Any:
+def list_sessions(request: HttpRequest, patient_id: int) -> Any:
     if not 1 <= patient_id <= _MAX_ID:
         raise NotFound("No such patient at this clinic.")
     patient = patient_get_for_user(
         request_or_user=request, clinic=api_caller(request).clinic, pk=patient_id,
         action=Action.TREATMENT_VIEW,
     )  # fmt: skip
-    _no_store(response)
     return [
         {"id": s.pk, "status": s.status, "started_at": s.started_at.isoformat(),
          "indication_code": s.indication_code, "plan_id": s.plan_id}
@@ -252,8 +246,7 @@ def list_sessions(request: HttpRequest, response: HttpResponse, patient_id: int)
     summary="A session with its cocktail, chart, addenda",
     auth=allow(Action.TREATMENT_VIEW, doing="read treatment sessions"),
 )
-def get_session(request: HttpRequest, response: HttpResponse, session_id: int) -> Any:
-    _no_store(response)
+def get_session(request: HttpRequest, session_id: int) -> Any:
     return _fresh(request, session_id)
 
 
@@ -263,10 +256,9 @@ def get_session(request: HttpRequest, response: HttpResponse, session_id: int) -
     summary="Add a cocktail line (re-screened; a block answers 409)",
     auth=allow(Action.TREATMENT_RECORD, doing="record treatment sessions"),
 )
-def add_line(request: HttpRequest, response: HttpResponse, session_id: int, payload: LineIn) -> Any:
+def add_line(request: HttpRequest, session_id: int, payload: LineIn) -> Any:
     session = _session(request, session_id, Action.TREATMENT_RECORD)
     services.cocktail_line_add(session=session, by=api_caller(request).user, **payload.dict())
-    _no_store(response)
     return Status(201, _fresh(request, session_id))
 
 
@@ -276,14 +268,11 @@ def add_line(request: HttpRequest, response: HttpResponse, session_id: int, payl
     summary="Chart an area with its points",
     auth=allow(Action.TREATMENT_RECORD, doing="record treatment sessions"),
 )
-def add_area(
-    request: HttpRequest, response: HttpResponse, session_id: int, payload: SessionAreaIn
-) -> Any:
+def add_area(request: HttpRequest, session_id: int, payload: SessionAreaIn) -> Any:
     session = _session(request, session_id, Action.TREATMENT_RECORD)
     data = payload.dict()
     points = [services.PointIn(p["x"], p["y"]) for p in data.pop("points")]
     services.chart_area_add(session=session, by=api_caller(request).user, points=points, **data)
-    _no_store(response)
     return Status(201, _fresh(request, session_id))
 
 
@@ -293,13 +282,10 @@ def add_area(
     summary="Mark one more point of an area",
     auth=allow(Action.TREATMENT_RECORD, doing="record treatment sessions"),
 )
-def add_point(
-    request: HttpRequest, response: HttpResponse, session_id: int, area_id: int, payload: PointIn
-) -> Any:
+def add_point(request: HttpRequest, session_id: int, area_id: int, payload: PointIn) -> Any:
     session = _session(request, session_id, Action.TREATMENT_RECORD)
     area = chart_area_get(session=session, pk=area_id)
     services.chart_point_add(area=area, by=api_caller(request).user, x=payload.x, y=payload.y)
-    _no_store(response)
     return Status(201, _fresh(request, session_id))
 
 
@@ -309,16 +295,13 @@ def add_point(
     summary="Record the numbing cream, the injection times, immediate reactions and notes",
     auth=allow(Action.TREATMENT_RECORD, doing="record treatment sessions"),
 )
-def set_details(
-    request: HttpRequest, response: HttpResponse, session_id: int, payload: SessionDetailsIn
-) -> Any:
+def set_details(request: HttpRequest, session_id: int, payload: SessionDetailsIn) -> Any:
     session = _session(request, session_id, Action.TREATMENT_RECORD)
     data = payload.dict()
     reactions = [services.ReactionIn(r["kind"], r["severity"]) for r in data.pop("reactions")]
     services.session_details_set(
         session=session, by=api_caller(request).user, reactions=reactions, **data
     )
-    _no_store(response)
     return _fresh(request, session_id)
 
 
@@ -328,12 +311,9 @@ def set_details(
     summary="Sign and lock the session; takes the volumes used out of stock",
     auth=allow(Action.TREATMENT_SIGN, doing="sign treatment sessions"),
 )
-def sign_session(
-    request: HttpRequest, response: HttpResponse, session_id: int, payload: SignIn
-) -> Any:
+def sign_session(request: HttpRequest, session_id: int, payload: SignIn) -> Any:
     session = _session(request, session_id, Action.TREATMENT_SIGN)
     services.session_sign(session=session, signer=api_caller(request).user, notes=payload.notes)
-    _no_store(response)
     return _fresh(request, session_id)
 
 
@@ -343,15 +323,12 @@ def sign_session(
     summary="Add an addendum to a signed session",
     auth=allow(Action.TREATMENT_RECORD, doing="add addenda to treatment sessions"),
 )
-def add_addendum(
-    request: HttpRequest, response: HttpResponse, session_id: int, payload: AddendumIn
-) -> Any:
+def add_addendum(request: HttpRequest, session_id: int, payload: AddendumIn) -> Any:
     session = _session(request, session_id, Action.TREATMENT_RECORD)
     services.session_add_addendum(
         session=session, author=api_caller(request).user, text=payload.text,
         reason=payload.reason,
     )  # fmt: skip
-    _no_store(response)
     return Status(201, _fresh(request, session_id))
 
 
@@ -361,9 +338,8 @@ def add_addendum(
     summary="The aftercare advice for a session",
     auth=allow(Action.TREATMENT_VIEW, doing="read aftercare"),
 )
-def get_aftercare(request: HttpRequest, response: HttpResponse, session_id: int) -> Any:
+def get_aftercare(request: HttpRequest, session_id: int) -> Any:
     care = aftercare_for_session(session=_session(request, session_id, Action.TREATMENT_VIEW))
-    _no_store(response)
     return {
         "do": [{"title": t, "text": x, "timing": m} for t, x, m in care.do],
         "expected": [{"side_effect": n, "duration": d} for n, d in care.expected],
@@ -381,9 +357,7 @@ def get_aftercare(request: HttpRequest, response: HttpResponse, session_id: int)
 def get_aftercare_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id, Action.TREATMENT_VIEW)
     pdf = aftercare_pdf(session=session, aftercare=aftercare_for_session(session=session))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    _no_store(response)
-    return response
+    return HttpResponse(pdf, content_type="application/pdf")
 
 
 __all__ = ["router"]
