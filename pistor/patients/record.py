@@ -16,6 +16,7 @@ statement instead of the panels' queries and templates (issue 7: the page with 4
 sessions of history went from about 35 ms to about 10 ms). The key also holds the
 clinic's day and time zone (the course's windows are dated), the role (panels show
 links by permission), the patient row's own ``updated_at`` and the catalog's version.
+So a panel must show the same to everyone of a role: nothing about the person viewing.
 """
 
 from __future__ import annotations
