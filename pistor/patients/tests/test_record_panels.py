@@ -147,8 +147,9 @@ def test_kept_panels_follow_the_role_that_opens_the_record(
 def test_every_table_a_panel_reads_is_in_its_versions(clinic, practitioner):
     """A panel whose context reads a table its versions do not cover would be kept after
     that table changed: for every registered panel, the tables its queries name must be
-    among those in its versions (staff names aside: a renamed signer shows from the
-    patient's next change or the next day, as the key holds the day)."""
+    among those in its versions. Staff names aside: no page, API or command renames a
+    member of staff (only a database shell could), and the key holds the day, so such a
+    rename would show from the next day or the patient's next change."""
     import re
 
     from django.db import connection
