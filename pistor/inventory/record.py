@@ -7,7 +7,7 @@ from typing import Any
 from pistor.clinics.permissions import Action
 from pistor.inventory.models import Administration, Batch, StockProduct
 from pistor.inventory.selectors import patient_recall_notices
-from pistor.patients.record import record_panel_register, row_changes
+from pistor.patients.record import patient_row_changes, record_panel_register, row_changes
 
 _GIVEN = (
     f"SELECT a.batch_id FROM {Administration._meta.db_table} a "  # noqa: S608 - table names from models
@@ -21,10 +21,7 @@ _GIVEN = (
     action=Action.INVENTORY_VIEW,
     # What the patient was given, and those batches (a recall) and their products (names).
     versions=(
-        *row_changes(
-            f"FROM {Administration._meta.db_table} r "
-            "WHERE r.clinic_id = %(clinic)s AND r.patient_id = %(patient)s"
-        ),
+        *patient_row_changes(Administration),
         *row_changes(f"FROM {Batch._meta.db_table} r WHERE r.id IN ({_GIVEN})"),
         *row_changes(
             f"FROM {StockProduct._meta.db_table} r WHERE r.id IN "  # noqa: S608 - as above

@@ -9,10 +9,8 @@ from pistor.clinical.catalog import load_catalog
 from pistor.clinics.permissions import Action
 from pistor.outcomes.models import Measurement
 from pistor.outcomes.selectors import measurement_list, progress_charts, session_dates
-from pistor.patients.record import record_panel_register, row_changes
+from pistor.patients.record import patient_row_changes, record_panel_register
 from pistor.treatments.models import TreatmentSession
-
-_OF_PATIENT = "WHERE r.clinic_id = %(clinic)s AND r.patient_id = %(patient)s"
 
 
 @record_panel_register(
@@ -21,8 +19,8 @@ _OF_PATIENT = "WHERE r.clinic_id = %(clinic)s AND r.patient_id = %(patient)s"
     action=Action.OUTCOME_VIEW,
     # The scores, and the sessions whose days mark the charts.
     versions=(
-        *row_changes(f"FROM {Measurement._meta.db_table} r {_OF_PATIENT}"),
-        *row_changes(f"FROM {TreatmentSession._meta.db_table} r {_OF_PATIENT}"),
+        *patient_row_changes(Measurement),
+        *patient_row_changes(TreatmentSession),
     ),
 )
 def outcome_progress(patient: Any) -> dict[str, Any]:

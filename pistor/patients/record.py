@@ -62,6 +62,15 @@ def row_changes(from_where: str) -> tuple[str, str]:
     return (f"(SELECT COUNT(*) {from_where})", f"(SELECT MAX(r.updated_at) {from_where})")
 
 
+def patient_row_changes(model: Any) -> tuple[str, str]:
+    """``row_changes`` of the patient's own rows of ``model`` (one with ``clinic`` and
+    ``patient`` foreign keys)."""
+    return row_changes(
+        f"FROM {model._meta.db_table} r "
+        "WHERE r.clinic_id = %(clinic)s AND r.patient_id = %(patient)s"
+    )
+
+
 def record_panel_register(
     name: str, *, template: str, action: Action, versions: tuple[str, ...] = ()
 ) -> Callable[[Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]]:

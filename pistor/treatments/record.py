@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pistor.clinics.permissions import Action
-from pistor.patients.record import record_panel_register, row_changes
+from pistor.patients.record import patient_row_changes, record_panel_register, row_changes
 from pistor.plans.models import Plan, PlanSession
 from pistor.treatments.constants import MAP_HEIGHT, MAP_WIDTH
 from pistor.treatments.models import ChartArea, ChartPoint, CocktailLine, TreatmentSession
@@ -18,9 +18,7 @@ _PLANS = Plan._meta.db_table
 # Every row session_timeline reads: the sessions (status, findings, reactions, signer),
 # their cocktail lines, areas and points, and the plans with their planned sessions.
 TIMELINE_VERSIONS = (
-    *row_changes(
-        f"FROM {_SESSIONS} r WHERE r.clinic_id = %(clinic)s AND r.patient_id = %(patient)s"
-    ),
+    *patient_row_changes(TreatmentSession),
     *row_changes(
         f"FROM {CocktailLine._meta.db_table} r JOIN {_SESSIONS} s ON s.id = r.session_id "
         f"WHERE {_OF_PATIENT}"
@@ -33,7 +31,7 @@ TIMELINE_VERSIONS = (
         f"FROM {ChartPoint._meta.db_table} r JOIN {ChartArea._meta.db_table} a "
         f"ON a.id = r.area_id JOIN {_SESSIONS} s ON s.id = a.session_id WHERE {_OF_PATIENT}"
     ),
-    *row_changes(f"FROM {_PLANS} r WHERE r.clinic_id = %(clinic)s AND r.patient_id = %(patient)s"),
+    *patient_row_changes(Plan),
     *row_changes(
         f"FROM {PlanSession._meta.db_table} r JOIN {_PLANS} p ON p.id = r.plan_id "
         "WHERE p.clinic_id = %(clinic)s AND p.patient_id = %(patient)s"
