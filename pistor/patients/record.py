@@ -17,18 +17,26 @@ sessions of history went from about 35 ms to about 10 ms). The key also holds th
 clinic's day and time zone (the course's windows are dated), the role (panels show
 links by permission), the patient row's own ``updated_at`` and the catalog's version.
 So a panel must show the same to everyone of a role: nothing about the person viewing.
+
+The page around the panels is kept too (``record_page_render``), under their key plus
+what the page shows of the viewer, whenever no message waits to be shown: then the
+page's template costs nothing either. CSRF tokens are the one per-request part of a kept
+panel or page; they are drawn as a stand-in and replaced on the way out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import connection
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -37,6 +45,10 @@ from pistor.clinical.catalog import load_catalog
 from pistor.clinics.permissions import Action, can
 
 CACHE_ALIAS = "record_panels"
+
+#: Stands in a kept panel or page for the request's CSRF token, which is put in its place
+#: on the way out; random per process, so no page or input can contain it by chance.
+CSRF_STAND_IN = "pistor-csrf-stand-in-" + secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -105,15 +117,15 @@ def _versions(panels: list[RecordPanel], patient: Any) -> dict[str, tuple[Any, .
     return versions
 
 
-def record_panels_render(*, request: HttpRequest, patient: Any) -> dict[str, SafeString]:
-    """Each registered panel the request's role may see, rendered (or taken from the
-    cache when nothing it is drawn from has changed), by name."""
+def _visible_panels(request: HttpRequest) -> tuple[str | None, list[RecordPanel]]:
     membership = getattr(request, "membership", None)
     role = membership.role if membership is not None else None
-    panels = [panel for panel in _PANELS.values() if can(role, panel.action)]
-    versions = _versions([p for p in panels if p.versions], patient)
-    cache = caches[CACHE_ALIAS]
-    common = (
+    return role, [panel for panel in _PANELS.values() if can(role, panel.action)]
+
+
+def _drawn_from(patient: Any, role: str | None) -> tuple[Any, ...]:
+    """What every kept panel and page depends on besides its versions."""
+    return (
         patient.clinic_id,
         patient.pk,
         patient.updated_at,
@@ -122,19 +134,86 @@ def record_panels_render(*, request: HttpRequest, patient: Any) -> dict[str, Saf
         timezone.localdate(),
         load_catalog().version,
     )
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _render_panels(
+    request: HttpRequest,
+    patient: Any,
+    panels: list[RecordPanel],
+    versions: dict[str, tuple[Any, ...]],
+    drawn_from: tuple[Any, ...],
+) -> dict[str, SafeString]:
+    cache = caches[CACHE_ALIAS]
     rendered: dict[str, SafeString] = {}
     for panel in panels:
         key = None
         if panel.name in versions:
-            digest = hashlib.sha256(repr((common, versions[panel.name])).encode()).hexdigest()
-            key = f"{panel.name}:{digest}"
+            key = f"{panel.name}:{_digest(drawn_from, versions[panel.name])}"
             html = cache.get(key)
             if html is not None:
                 rendered[panel.name] = SafeString(html)
                 continue
-        context = {"patient": patient, **panel.context(patient)}
+        # A kept panel is shown to others of the role: a form in it holds the stand-in,
+        # which the page replaces with each request's own token.
+        context = {"patient": patient, "csrf_token": CSRF_STAND_IN, **panel.context(patient)}
         html = render_to_string(panel.template, context, request)
         if key is not None:
             cache.set(key, str(html))
         rendered[panel.name] = SafeString(html)
     return rendered
+
+
+def _with_token(request: HttpRequest, html: str, status: int) -> HttpResponse:
+    # Django masks the token afresh for every response (against BREACH), so a kept page
+    # holds a stand-in and each response gets a new masking of this session's secret.
+    return HttpResponse(html.replace(CSRF_STAND_IN, get_token(request)), status=status)
+
+
+def record_page_render(
+    *,
+    request: HttpRequest,
+    patient: Any,
+    template: str,
+    context: dict[str, Any],
+    keep: bool,
+    status: int = 200,
+) -> HttpResponse:
+    """The record page with its panels. With ``keep`` (a plain opening, no form to show
+    back) and no message waiting, the whole page is kept like its panels, under a key that
+    adds to theirs every other thing the page shows: who is looking (their name, the
+    clinic's row, how many clinics they have) and the address. Opened again with nothing
+    changed it costs the versions' statement and no template (issue 7)."""
+    role, panels = _visible_panels(request)
+    versions = _versions([p for p in panels if p.versions], patient)
+    drawn_from = _drawn_from(patient, role)
+    page_key = None
+    if keep and len(versions) == len(panels) and not len(get_messages(request)):
+        clinic = getattr(request, "clinic", None)
+        staff_context = getattr(request, "staff_context", None)
+        viewer = (
+            request.user.pk,
+            str(request.user),
+            getattr(clinic, "pk", None),
+            getattr(clinic, "name", None),
+            getattr(clinic, "updated_at", None),
+            getattr(staff_context, "clinic_count", None),
+            str(getattr(patient, "archived_by", None) or ""),
+            request.get_full_path(),
+        )
+        page_key = f"page:{_digest(drawn_from, sorted(versions.items()), viewer)}"
+        html = caches[CACHE_ALIAS].get(page_key)
+        if html is not None:
+            return _with_token(request, html, status)
+    page_context = {
+        **context,
+        "csrf_token": CSRF_STAND_IN,
+        "panels": _render_panels(request, patient, panels, versions, drawn_from),
+    }
+    html = render_to_string(template, page_context, request)
+    if page_key is not None:
+        caches[CACHE_ALIAS].set(page_key, html)
+    return _with_token(request, html, status)

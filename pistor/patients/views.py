@@ -27,7 +27,7 @@ from pistor.patients.access import (
 )
 from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from pistor.patients.models import Patient
-from pistor.patients.record import record_panels_render
+from pistor.patients.record import record_page_render
 from pistor.patients.services import (
     PossibleDuplicate,
     patient_archive,
@@ -138,12 +138,14 @@ def _detail(
     archive_form: ArchiveForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context: dict[str, Any] = {
-        "patient": patient,
-        "archive_form": archive_form or ArchiveForm(),
-        "panels": record_panels_render(request=request, patient=patient),
-    }
-    return render(request, "patients/patient_detail.html", context, status=status)
+    return record_page_render(
+        request=request,
+        patient=patient,
+        template="patients/patient_detail.html",
+        context={"patient": patient, "archive_form": archive_form or ArchiveForm()},
+        keep=archive_form is None and request.method == "GET",
+        status=status,
+    )
 
 
 @staff_required(Action.PATIENT_VIEW)

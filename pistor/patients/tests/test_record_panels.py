@@ -195,3 +195,124 @@ def test_every_table_a_panel_reads_is_in_its_versions(clinic, practitioner):
         versioned = {t for sql in panel.versions for t in named.findall(sql)}
         assert read, panel.name
         assert read - versioned <= {"accounts_user"}, (panel.name, read - versioned)
+
+
+# --- the whole page kept ----------------------------------------------------------------
+
+_TOKEN = r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[A-Za-z0-9]+'
+
+
+def _opened(client: Any, patient: Any) -> tuple[str, bool]:
+    """The record page's HTML with its CSRF tokens blanked, and whether it was drawn."""
+    import re
+
+    response = client.get(reverse("patients:detail", args=[patient.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    return re.sub(_TOKEN, r"\1", html), bool(response.templates)
+
+
+def _as_drawn_afresh(client: Any, patient: Any) -> str:
+    from django.core.cache import caches
+
+    caches["record_panels"].clear()
+    html, drawn = _opened(client, patient)
+    assert drawn
+    return html
+
+
+def test_a_kept_record_page_is_the_page_drawn_afresh(client, clinic, practitioner):
+    """Walks every kind of change to what the page shows outside its panels: the patient's
+    details, archiving and restoring, the clinic's name, a second clinic, a message waiting
+    after a save. After each, the next opening is the page a cold cache draws."""
+    from pistor.patients.services import patient_archive, patient_restore, patient_update
+    from pistor.testing.factories import ClinicFactory, MembershipFactory
+
+    patient: Any = PatientFactory(clinic=clinic, phone="01234 567890")
+    signed_in_client(client, practitioner)
+
+    def check(shows: str) -> None:
+        html, _ = _opened(client, patient)
+        assert shows in html
+        assert html == _as_drawn_afresh(client, patient)
+        again, drawn = _opened(client, patient)
+        assert again == html and not drawn, "opened again with nothing changed: kept whole"
+
+    check("01234 567890")
+    patient_update(patient=patient, actor=practitioner, phone="07700 900123")
+    check("07700 900123")
+    patient_archive(patient=patient, actor=practitioner, reason="Moved abroad")
+    check("Reason: Moved abroad")
+    patient_restore(patient=patient, actor=practitioner)
+    check('id="archive-section"')
+    clinic.name = "Quayside Skin Clinic"
+    clinic.save()
+    check("Quayside Skin Clinic")
+    MembershipFactory(user=practitioner, clinic=ClinicFactory(), role="practitioner")
+    client.post(reverse("clinics:choose"), {"clinic_id": clinic.pk})
+    check('id="switch-clinic"')
+
+    response = client.post(
+        reverse("patients:edit", args=[patient.pk]),
+        {**_form_fields(patient), "phone": "07700 900456"},
+    )
+    assert response.status_code == 302
+    html, drawn = _opened(client, patient)
+    assert drawn and "Patient details saved." in html
+    # The message is shown once; the page after it is kept again.
+    assert "Patient details saved." not in _opened(client, patient)[0]
+    assert not _opened(client, patient)[1]
+
+
+def _form_fields(patient: Any) -> dict[str, Any]:
+    from pistor.patients.forms import PatientForm
+
+    form = PatientForm(instance=patient)
+    fields = {name: form[name].value() for name in form.fields}
+    return {name: ("" if value is None else value) for name, value in fields.items()}
+
+
+def test_a_kept_record_page_shows_each_person_their_own_name(client, clinic, practitioner):
+    from conftest import _staff
+
+    patient: Any = PatientFactory(clinic=clinic)
+    colleague = _staff(clinic, "practitioner")
+    signed_in_client(client, practitioner)
+    _opened(client, patient)
+    client.logout()
+    signed_in_client(client, colleague)
+    html, drawn = _opened(client, patient)
+    assert drawn and str(colleague) in html and str(practitioner) not in html
+
+
+def test_a_kept_record_page_carries_this_sessions_token(clinic, practitioner):
+    """The kept page's forms post: each response has a fresh masking of the session's
+    token, never the stand-in nor another response's."""
+    import re
+
+    from django.test import Client
+
+    from pistor.patients.record import CSRF_STAND_IN
+
+    patient: Any = PatientFactory(clinic=clinic)
+    client = signed_in_client(Client(enforce_csrf_checks=True), practitioner)
+    url = reverse("patients:detail", args=[patient.pk])
+    client.get(url)
+    kept = client.get(url)
+    assert not kept.templates
+    html = kept.content.decode()
+    assert CSRF_STAND_IN not in html
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', html))
+    assert len(tokens) == 1
+    assert tokens.isdisjoint(
+        re.findall(
+            r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', client.get(url).content.decode()
+        )
+    )
+    refused = client.post(reverse("patients:archive", args=[patient.pk]), {"reason": "Moved"})
+    assert refused.status_code == 403
+    archived = client.post(
+        reverse("patients:archive", args=[patient.pk]),
+        {"reason": "Moved", "csrfmiddlewaretoken": tokens.pop()},
+    )
+    assert archived.status_code == 302
