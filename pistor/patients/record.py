@@ -67,14 +67,19 @@ class RecordPanel:
 _PANELS: dict[str, RecordPanel] = {}
 
 
-def row_changes(from_where: str) -> tuple[str, str]:
-    """The two version columns of the rows ``from_where`` selects (``FROM <table> r …``,
-    the rows aliased ``r``): their number (a delete lowers it) and their latest
-    ``updated_at`` (every ORM save sets it to now)."""
-    return (f"(SELECT COUNT(*) {from_where})", f"(SELECT MAX(r.updated_at) {from_where})")
+def row_changes(from_where: str) -> tuple[str]:
+    """The version column of the rows ``from_where`` selects (``FROM <table> r …``, the
+    rows aliased ``r``): their number (a delete lowers it) and their latest ``updated_at``
+    (every ORM save sets it to now), as one text value. One subquery per table, not two:
+    PostgreSQL plans the versions' statement afresh on every opening, and planning it
+    cost more than running it."""
+    return (
+        "(SELECT CAST(COUNT(*) AS TEXT) || ' ' || COALESCE(CAST(MAX(r.updated_at) AS TEXT), '') "
+        f"{from_where})",
+    )
 
 
-def patient_row_changes(model: Any) -> tuple[str, str]:
+def patient_row_changes(model: Any) -> tuple[str]:
     """``row_changes`` of the patient's own rows of ``model`` (one with ``clinic`` and
     ``patient`` foreign keys)."""
     return row_changes(
