@@ -343,15 +343,16 @@ USE_TZ = True
 
 # --- Caches ---------------------------------------------------------------------------
 # In each process's memory only: nothing cached reaches a disk or another server. The
-# record page's rendered panels hold patient data, so they get their own bounded cache,
-# keyed by the versions of the rows they were drawn from (pistor.patients.record).
+# record page's rendered panels, and the whole page for each person who opened it, hold
+# patient data, so they get their own bounded cache, keyed by the versions of the rows
+# they were drawn from (pistor.patients.record).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "record_panels": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pistor-record-panels",
         "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 500},  # about 20 kB each
+        "OPTIONS": {"MAX_ENTRIES": 500},  # 20-45 kB each: at most about 20 MB a worker
     },
 }
 
