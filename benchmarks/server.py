@@ -80,13 +80,13 @@ def _setup_child() -> None:
 
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from pistor.accounts.middleware import LAST_SEEN_KEY, SIGNED_IN_AT_KEY
     from pistor.accounts.models import User
+    from pistor.accounts.sessions import SessionStore
     from pistor.clinics.middleware import CURRENT_CLINIC_SESSION_KEY
     from pistor.demo import demo_load
     from pistor.patients.models import Patient
@@ -101,7 +101,7 @@ def _setup_child() -> None:
     session = SessionStore()
     now = int(time.time())
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "pistor.accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[CURRENT_CLINIC_SESSION_KEY] = membership.clinic_id

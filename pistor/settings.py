@@ -236,7 +236,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "pistor.accounts.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -311,6 +311,8 @@ PASSWORD_RESET_TIMEOUT = env_int("PISTOR_PASSWORD_RESET_SECONDS", 3600)
 PISTOR_INVITATION_DAYS = env_int("PISTOR_INVITATION_DAYS", 7)
 
 # --- Sessions and security ------------------------------------------------------------
+# Django's database sessions, their per-request read written as SQL (issue 7).
+SESSION_ENGINE = "pistor.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("PISTOR_SESSION_MAX_SECONDS", 12 * 3600)
 SESSION_INACTIVITY_SECONDS = env_int("PISTOR_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 
 from pistor.audit.events import SUBJECT_TYPES, AuditEventType
-from pistor.audit.selectors import MAX_ID
 from pistor.core.forms import ClinicDateField
+from pistor.core.rows import MAX_ID
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 

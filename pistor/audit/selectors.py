@@ -17,12 +17,12 @@ from django.db.models import Q
 from pistor.audit.events import SUBJECT_TYPES, VIEW_EVENTS, event_type_label
 from pistor.audit.models import AuditEvent
 from pistor.core.errors import NotFound
+from pistor.core.rows import MAX_ID, row_id
 
 if TYPE_CHECKING:
     from pistor.clinics.models import Clinic
 
 MAX_PAGE_SIZE = 200
-MAX_ID = 2**63 - 1
 
 
 def _clinic_tz(clinic: Clinic) -> dt.tzinfo:
@@ -117,12 +117,12 @@ def audit_event_list(
 
 def audit_event_get(*, clinic: Clinic, pk: Any) -> AuditEvent:
     """One event of ``clinic``; another clinic's event answers NotFound like a missing one."""
+    key = row_id(pk)
     try:
-        key = int(pk)
-        if not 0 < key <= MAX_ID:  # beyond a 64-bit id the database errors instead of missing
-            raise ValueError(key)
+        if key is None:
+            raise AuditEvent.DoesNotExist
         return AuditEvent.objects.select_related("actor").get(clinic=clinic, pk=key)
-    except (AuditEvent.DoesNotExist, ValueError, TypeError):
+    except AuditEvent.DoesNotExist:
         raise NotFound("No such audit event at this clinic.") from None
 
 

@@ -36,6 +36,7 @@ from pistor.audit.anchor import (
 from pistor.audit.events import AuditEventType
 from pistor.audit.models import AuditChain, AuditEvent, AuditSeal, AuditSealerState
 from pistor.core.context import current_request_id
+from pistor.core.rows import model_insert
 
 if TYPE_CHECKING:
     from pistor.accounts.models import User
@@ -138,7 +139,8 @@ def audit_record(
         before=_json_safe(before),
         after=_json_safe(after),
     )
-    event.save(force_insert=True)
+    # The ORM's INSERT without compiling it: every record opening writes one (issue 7).
+    model_insert(event)
     _schedule_seal()
     return event
 

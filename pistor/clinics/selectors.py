@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from django.db import connection
+
 from pistor.clinical.catalog import resolve_sources
 from pistor.clinical.catalog.types import Catalog, Severity, Source
 from pistor.clinical.safety import ScreeningSettings
 from pistor.clinics.models import Clinic, Membership
+from pistor.core.rows import model_columns, model_from_row
 
 
 def membership_list_for_user(user: Any) -> list[Membership]:
@@ -78,7 +81,7 @@ def staff_context_get(*, user_id: Any, clinic_id: Any, device_persistent_id: Any
         params += [device[1], user_id]
     else:
         device_sql = "(1 = 0)"
-    clinic_columns = ", ".join(f"c.{f.column}" for f in Clinic._meta.concrete_fields)
+    clinic_columns = model_columns(Clinic, "c")
     role_marks = ", ".join(["%s"] * len(roles))
     # Table names come from the models' own metadata, values only as parameters.
     sql = f"""
@@ -102,24 +105,28 @@ def staff_context_get(*, user_id: Any, clinic_id: Any, device_persistent_id: Any
           LEFT JOIN {clinic_table} c ON c.id = m.clinic_id
     """  # noqa: S608
     params += [user_id, user_id, *roles, user_id, user_id, chosen]
-    row: Any = next(iter(Clinic.objects.raw(sql, params)))
-    count = int(row.pistor_clinic_count or 0)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    width = len(Clinic._meta.concrete_fields)
+    clinic_id = row[0]
+    membership_id, role, device_valid, has_totp, otp_required, clinic_count = row[width:]
+    count = int(clinic_count or 0)
     membership = None
-    if row.pk is not None and ((chosen is not None and row.pk == chosen) or count == 1):
+    if clinic_id is not None and ((chosen is not None and clinic_id == chosen) or count == 1):
         # Built from the row, timestamps deferred: nothing in a request reads them.
         membership = Membership.from_db(
-            Membership.objects.db,
+            connection.alias,
             ["id", "user_id", "clinic_id", "role", "is_active"],
-            [row.pistor_membership_id, user_id, row.pk, row.pistor_role, True],
+            [membership_id, user_id, clinic_id, role, True],
         )
-        row._state.adding = False
-        membership.clinic = row
+        membership.clinic = model_from_row(Clinic, row[:width])
     return StaffContext(
         membership=membership,
         clinic_count=count,
-        device_valid=bool(row.pistor_device_valid),
-        has_confirmed_totp=bool(row.pistor_has_totp),
-        otp_required_by_role=bool(row.pistor_otp_required),
+        device_valid=bool(device_valid),
+        has_confirmed_totp=bool(has_totp),
+        otp_required_by_role=bool(otp_required),
     )
 
 

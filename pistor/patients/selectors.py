@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from pistor.core.errors import NotFound
+from pistor.core.rows import model_get, row_id
 from pistor.patients.models import Patient
 from pistor.patients.search import MIN_SUBSTRING_TERM, name_key, split_query
 
@@ -24,7 +25,6 @@ MAX_OFFSET = 10_000
 #: Totals are counted exactly up to here; a larger total is reported as COUNT_LIMIT + 1
 #: ("more than 1,000"), so counting costs the same at 20,000 patients and at 2 million.
 COUNT_LIMIT = 1_000
-MAX_ID = 2**63 - 1
 # The FTS5 trigram table of pistor.patients.search_index; the match string is a parameter.
 _FTS_MATCH = "SELECT rowid FROM patients_patient_fts WHERE patients_patient_fts MATCH %s"
 #: How many same-birthday patients the duplicate check reads at most.
@@ -130,10 +130,13 @@ def patient_possible_duplicates(
 
 def patient_get(*, clinic: Clinic, pk: Any) -> Patient:
     """One patient of ``clinic`` (archived or not); another clinic's patient is NotFound."""
-    try:
-        key = int(pk)
-        if not 0 < key <= MAX_ID:  # beyond a 64-bit id the database errors instead of missing
-            raise ValueError(key)
-        return Patient.objects.for_clinic(clinic).select_related("archived_by").get(pk=key)
-    except (Patient.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such patient at this clinic.") from None
+    key = row_id(pk)
+    # Every page about a patient reads this row first: written as SQL so that it is not
+    # compiled on every request (pistor.core.rows). Who archived the record is read only
+    # when the record is archived and a page shows it.
+    patient = None
+    if key is not None:
+        patient = model_get(Patient, "r.id = %s AND r.clinic_id = %s", [key, clinic.pk])
+    if patient is None:
+        raise NotFound("No such patient at this clinic.")
+    return patient
