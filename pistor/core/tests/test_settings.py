@@ -59,3 +59,56 @@ def test_the_database_is_configured_for_concurrent_clinic_use(settings):
         # A connection dropped by the server is noticed before a request uses it.
         assert database["ENGINE"] == "django.db.backends.postgresql"
         assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def _database_options(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DB_PREPARE_THRESHOLD"}
+    env.update(
+        {
+            "PISTOR_TESTING": "0",
+            "PISTOR_DEBUG": "0",
+            "SECRET_KEY": "x" * 60,
+            "ALLOWED_HOSTS": "clinic.example.org",
+            "DATABASE_URL": "postgres://pistor@db.example.org:5432/pistor",
+            **env_overrides,
+        }
+    )
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, pistor.settings as s; "
+            "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_postgresql_prepares_repeated_statements_unless_turned_off():
+    import json
+
+    default = _database_options({})
+    assert default.returncode == 0, default.stderr
+    assert json.loads(default.stdout) == {"server_side_binding": True, "prepare_threshold": 5}
+    chosen = _database_options({"DB_PREPARE_THRESHOLD": "0"})
+    assert json.loads(chosen.stdout)["prepare_threshold"] == 0
+    # Behind a pooler that cannot carry prepared statements: Django's own defaults.
+    off = _database_options({"DB_PREPARE_THRESHOLD": "off"})
+    assert json.loads(off.stdout) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("often", "DB_PREPARE_THRESHOLD must be a whole number"),
+        ("-1", "DB_PREPARE_THRESHOLD must be 0 or more, or off"),
+    ],
+)
+def test_a_malformed_prepare_threshold_is_refused_by_name(value, message):
+    result = _database_options({"DB_PREPARE_THRESHOLD": value})
+    assert result.returncode != 0
+    assert message in result.stderr
