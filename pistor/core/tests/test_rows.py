@@ -17,7 +17,6 @@ from pistor.clinics.models import Clinic
 from pistor.core.rows import MAX_ID, model_get, model_insert, row_id
 from pistor.patients.models import Patient
 from pistor.patients.services import patient_archive, patient_create
-from pistor.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +52,7 @@ def test_a_row_read_as_sql_equals_the_orms_instance_field_by_field(clinic, pract
         assert by_sql._state.adding is False
         assert by_sql._state.db == "default"
     read = model_get(Patient, "r.id = %s", [patient.pk])
+    assert read is not None and read.archived_at is not None
     assert read.archived_at.tzinfo is not None
     assert read.archived_by == practitioner  # the relation still loads on demand
 
@@ -142,9 +142,9 @@ def test_the_session_read_as_sql_loads_a_live_session_and_ignores_an_expired_one
     assert expired.session_key is None  # as Django's store: a new session on the next save
 
 
-def test_the_backend_reads_only_an_active_user_with_a_well_formed_id(db):
+def test_the_backend_reads_only_an_active_user_with_a_well_formed_id(practitioner):
     backend = ModelBackend()
-    user = UserFactory()
+    user = practitioner
     assert backend.get_user(user.pk) == user
     assert backend.get_user(str(user.pk)) == user
     for bad in ("x", None, MAX_ID + 1, -1, user.pk + 1000):
