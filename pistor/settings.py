@@ -205,19 +205,13 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
-    # Statements a connection runs again and again (every request's session, user, staff
-    # context, patient, record versions) are prepared on the server after this many runs,
-    # so PostgreSQL stops planning them afresh: planning cost more than running them
-    # (issue 7: 7.0 -> 2.1 ms a record opening, benchmarks/README.md). Preparing needs
-    # server-side parameter binding. Behind a pooler in transaction mode (PgBouncer before
-    # 1.21), where prepared statements do not follow the client, set it to "off".
-    if os.environ.get("DB_PREPARE_THRESHOLD", "").strip().lower() != "off":
-        _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
-        if _prepare_threshold < 0:
-            raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be 0 or more, or off.")
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=_prepare_threshold
-        )
+    # The statements every request runs are prepared on the server, so PostgreSQL stops
+    # planning them afresh (pistor.core.postgresql). Behind a pooler in transaction mode
+    # that cannot carry prepared statements (PgBouncer before 1.21), turn it off.
+    postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    if postgresql and env_bool("DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["ENGINE"] = "pistor.core.postgresql"
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     DATABASES = {
         "default": {

@@ -12,7 +12,7 @@ from pistor.clinical.catalog import resolve_sources
 from pistor.clinical.catalog.types import Catalog, Severity, Source
 from pistor.clinical.safety import ScreeningSettings
 from pistor.clinics.models import Clinic, Membership
-from pistor.core.rows import model_columns, model_from_row
+from pistor.core.rows import PREPARED, model_columns, model_from_row
 
 
 def membership_list_for_user(user: Any) -> list[Membership]:
@@ -102,7 +102,7 @@ def staff_context_get(*, user_id: Any, clinic_id: Any, device_persistent_id: Any
                  WHERE a.user_id = %s AND a.is_active AND ac.is_active
                  ORDER BY CASE WHEN a.clinic_id = %s THEN 0 ELSE 1 END, ac.name, a.id
                  LIMIT 1)
-          LEFT JOIN {clinic_table} c ON c.id = m.clinic_id
+          LEFT JOIN {clinic_table} c ON c.id = m.clinic_id{PREPARED}
     """  # noqa: S608
     params += [user_id, user_id, *roles, user_id, user_id, chosen]
     with connection.cursor() as cursor:

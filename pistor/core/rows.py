@@ -1,8 +1,8 @@
 """Model instances from hand-written SQL, for the few statements every request runs.
 
 The ORM compiles a queryset afresh each time it runs: for a lookup by primary key that
-costs several times what the database spends answering it (issue 7: the session, the user
-and the patient cost 0.31, 0.32 and 0.70 ms each through the ORM, 0.04–0.05 ms as SQL).
+costs several times what the database spends answering it (issue 7: the session and the
+patient cost 0.31 and 0.70 ms through the ORM on SQLite, 0.04 and 0.05 ms as SQL).
 The statements every signed-in request runs are therefore written out, with their columns
 taken from the model's own metadata, and their rows turned into instances here exactly as
 the ORM would: the same database converters applied, the instance marked as loaded.
@@ -20,6 +20,11 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+
+#: Ends a statement to be prepared on PostgreSQL (``pistor.core.postgresql``): one run on
+#: every request whose best plan does not depend on its values (a lookup by key, the
+#: record's versions). Elsewhere it is a comment.
+PREPARED = " /* prepared */"
 
 #: The largest id a 64-bit primary key holds: beyond it the database errors instead of
 #: finding nothing.
@@ -46,7 +51,9 @@ def row_id(value: Any) -> int | None:
 def model_columns(model: type[Model], alias: str) -> str:
     """``alias.column, …`` for every concrete field of ``model``, in the order
     ``model_from_row`` reads them."""
-    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+    # Quoted as Django quotes them (both databases take double quotes), so a column named
+    # like an SQL keyword still reads.
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
 
 
 def _converters(
@@ -92,9 +99,14 @@ def model_get(
     connection: BaseDatabaseWrapper | None = None,
 ) -> M | None:
     """The one row of ``model`` that ``where`` (on its table, aliased ``r``) selects, or
-    None. ``where`` is SQL written in code; values only ever come in as ``params``."""
+    None. ``where`` is SQL written in code; values only ever come in as ``params``. The
+    statement is prepared on PostgreSQL (``pistor.core.postgresql``), so ``where`` must be
+    a lookup whose best plan does not depend on the values, such as by key."""
     connection = connections[connection.alias if connection else DEFAULT_DB_ALIAS]
-    sql = f"SELECT {model_columns(model, 'r')} FROM {model._meta.db_table} r WHERE {where}"  # noqa: S608
+    sql = (
+        f"SELECT {model_columns(model, 'r')} FROM {model._meta.db_table} r "  # noqa: S608
+        f"WHERE {where}{PREPARED}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -118,7 +130,7 @@ def model_insert(instance: Model, *, connection: BaseDatabaseWrapper | None = No
     pk_column = connection.ops.quote_name(str(meta.pk.column))
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({marks}) RETURNING {pk_column}"
+        f"VALUES ({marks}) RETURNING {pk_column}{PREPARED}"
     )
     # As the ORM does: a failed INSERT inside a transaction leaves it to be rolled back.
     with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:

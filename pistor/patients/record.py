@@ -43,6 +43,7 @@ from django.utils.safestring import SafeString
 
 from pistor.clinical.catalog import load_catalog
 from pistor.clinics.permissions import Action, can
+from pistor.core.rows import PREPARED
 
 CACHE_ALIAS = "record_panels"
 
@@ -109,7 +110,7 @@ def _versions(panels: list[RecordPanel], patient: Any) -> dict[str, tuple[Any, .
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT " + ", ".join(columns),
+            "SELECT " + ", ".join(columns) + PREPARED,
             {"clinic": patient.clinic_id, "patient": patient.pk},
         )
         row = cursor.fetchone()

@@ -57,12 +57,12 @@ def test_the_database_is_configured_for_concurrent_clinic_use(settings):
         assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
     else:
         # A connection dropped by the server is noticed before a request uses it.
-        assert database["ENGINE"] == "django.db.backends.postgresql"
+        assert database["ENGINE"] == "pistor.core.postgresql"
         assert database["CONN_HEALTH_CHECKS"] is True
 
 
-def _database_options(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DB_PREPARE_THRESHOLD"}
+def _database_settings(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DB_PREPARED_STATEMENTS"}
     env.update(
         {
             "PISTOR_TESTING": "0",
@@ -73,13 +73,12 @@ def _database_options(env_overrides: dict[str, str]) -> subprocess.CompletedProc
             **env_overrides,
         }
     )
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import json, pistor.settings as s; "
-            "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))",
-        ],
+    code = (
+        "import json, pistor.settings as s; d = s.DATABASES['default']; "
+        "print(json.dumps([d['ENGINE'], d.get('OPTIONS', {})]))"
+    )
+    return subprocess.run(  # noqa: S603 (this interpreter, code written above)
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -88,27 +87,15 @@ def _database_options(env_overrides: dict[str, str]) -> subprocess.CompletedProc
     )
 
 
-def test_postgresql_prepares_repeated_statements_unless_turned_off():
+def test_postgresql_prepares_the_hot_statements_unless_turned_off():
     import json
 
-    default = _database_options({})
+    default = _database_settings({})
     assert default.returncode == 0, default.stderr
-    assert json.loads(default.stdout) == {"server_side_binding": True, "prepare_threshold": 5}
-    chosen = _database_options({"DB_PREPARE_THRESHOLD": "0"})
-    assert json.loads(chosen.stdout)["prepare_threshold"] == 0
-    # Behind a pooler that cannot carry prepared statements: Django's own defaults.
-    off = _database_options({"DB_PREPARE_THRESHOLD": "off"})
-    assert json.loads(off.stdout) == {}
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("often", "DB_PREPARE_THRESHOLD must be a whole number"),
-        ("-1", "DB_PREPARE_THRESHOLD must be 0 or more, or off"),
-    ],
-)
-def test_a_malformed_prepare_threshold_is_refused_by_name(value, message):
-    result = _database_options({"DB_PREPARE_THRESHOLD": value})
-    assert result.returncode != 0
-    assert message in result.stderr
+    assert json.loads(default.stdout) == ["pistor.core.postgresql", {"server_side_binding": True}]
+    # Behind a pooler that cannot carry prepared statements: Django's own backend.
+    off = _database_settings({"DB_PREPARED_STATEMENTS": "off"})
+    assert json.loads(off.stdout) == ["django.db.backends.postgresql", {}]
+    refused = _database_settings({"DB_PREPARED_STATEMENTS": "sometimes"})
+    assert refused.returncode != 0
+    assert "DB_PREPARED_STATEMENTS must be true or false" in refused.stderr

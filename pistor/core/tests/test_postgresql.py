@@ -1,0 +1,53 @@
+"""On PostgreSQL, the statements every request runs are prepared, and nothing else is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from conftest import signed_in_client
+from pistor.patients.selectors import patient_list
+from pistor.patients.services import patient_create
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+    ),
+]
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_record_opening_prepares_its_statements_and_a_search_prepares_none(
+    client, clinic, practitioner
+):
+    patient = patient_create(
+        clinic=clinic,
+        actor=practitioner,
+        given_name="Ana",
+        family_name="Silva",
+        date_of_birth=dt.date(1990, 1, 1),
+    )
+    signed_in = signed_in_client(client, practitioner)
+    response = signed_in.get(reverse("patients:detail", args=[patient.pk]))
+    assert response.status_code == 200
+
+    prepared = _prepared()
+    for table in ("django_session", "accounts_user", "patients_patient", "audit_auditevent"):
+        assert any(table in statement for statement in prepared), table
+    assert any("treatments_treatmentsession" in statement for statement in prepared)
+    assert all(statement.endswith("/* prepared */") for statement in prepared)
+
+    # A search's best plan depends on the words typed: it must never be held to one plan.
+    for _ in range(8):
+        assert patient_list(clinic=clinic, query="Silva")[1] == 1
+    assert not any("LIKE" in statement.upper() for statement in _prepared())
+    assert all(statement.endswith("/* prepared */") for statement in _prepared())
