@@ -208,8 +208,8 @@ if DATABASE_URL:
     # The statements every request runs are prepared on the server, so PostgreSQL stops
     # planning them afresh (pistor.core.postgresql). Behind a pooler in transaction mode
     # that cannot carry prepared statements (PgBouncer before 1.21), turn it off.
-    postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    if postgresql and env_bool("DB_PREPARED_STATEMENTS", True):
+    _on_postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    if _on_postgresql and env_bool("DB_PREPARED_STATEMENTS", True):
         DATABASES["default"]["ENGINE"] = "pistor.core.postgresql"
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:

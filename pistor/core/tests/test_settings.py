@@ -12,11 +12,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _import_settings(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+_UNSET = {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DB_PREPARED_STATEMENTS"}
+
+
+def _import_settings(
+    env_overrides: dict[str, str], code: str = "import pistor.settings"
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter with production's environment plus
+    ``env_overrides`` (none of the test run's own database or secrets)."""
+    env = {k: v for k, v in os.environ.items() if k not in _UNSET}
     env.update({"PISTOR_TESTING": "0", "PISTOR_DEBUG": "0", **env_overrides})
-    return subprocess.run(
-        [sys.executable, "-c", "import pistor.settings"],
+    return subprocess.run(  # noqa: S603 (this interpreter, code written in this file)
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -62,29 +69,16 @@ def test_the_database_is_configured_for_concurrent_clinic_use(settings):
 
 
 def _database_settings(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DB_PREPARED_STATEMENTS"}
-    env.update(
-        {
-            "PISTOR_TESTING": "0",
-            "PISTOR_DEBUG": "0",
-            "SECRET_KEY": "x" * 60,
-            "ALLOWED_HOSTS": "clinic.example.org",
-            "DATABASE_URL": "postgres://pistor@db.example.org:5432/pistor",
-            **env_overrides,
-        }
-    )
+    production = {
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "clinic.example.org",
+        "DATABASE_URL": "postgres://pistor@db.example.org:5432/pistor",
+    }
     code = (
         "import json, pistor.settings as s; d = s.DATABASES['default']; "
         "print(json.dumps([d['ENGINE'], d.get('OPTIONS', {})]))"
     )
-    return subprocess.run(  # noqa: S603 (this interpreter, code written above)
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return _import_settings({**production, **env_overrides}, code)
 
 
 def test_postgresql_prepares_the_hot_statements_unless_turned_off():
