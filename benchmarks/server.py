@@ -81,6 +81,7 @@ def _setup_child() -> None:
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.management import call_command
+    from django.db import connection
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -113,6 +114,11 @@ def _setup_child() -> None:
     if wanted:
         patient = _treatment_history(membership.clinic, user, wanted)
     assert patient is not None
+    if connection.vendor == "postgresql":
+        # The statistics autovacuum keeps in a database in use. Without them, a server
+        # that starts before autovacuum has run plans (and keeps, prepared) for empty tables.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(json.dumps({"session": session.session_key, "patient": patient.pk}))
 
 

@@ -4,7 +4,8 @@ Every staff page passes through here, so what it costs every page pays. Two rule
 lean (issue 7): a GET writes nothing to the session except, at most once a minute, the
 "last seen" time the idle timeout needs; and the second factor's state and the clinic
 membership come from ONE query (see ``pistor.clinics.selectors.staff_context_get``),
-so a signed-in request costs the session row, the user row and that query.
+which also reads the user's row, so a signed-in request costs the session row and that
+query.
 """
 
 from __future__ import annotations
@@ -15,10 +16,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib import auth
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    logout,
+)
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
@@ -40,6 +50,76 @@ def _stamp_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs
         now = int(time.time())
         request.session[SIGNED_IN_AT_KEY] = now
         request.session[LAST_SEEN_KEY] = now
+
+
+#: The backend whose sessions are signed in by ``AuthenticationMiddleware``'s one statement.
+_MODEL_BACKEND = "pistor.accounts.backends.ModelBackend"
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the user's row read in the same statement as their staff context.
+
+    ``request.user`` stays lazy. For a session signed in through ``_MODEL_BACKEND``, the
+    user comes from ``staff_user_get`` (user, clinic membership and second factor in one
+    round trip) and the staff context is kept for ``StaffContextMiddleware``; any other
+    session goes Django's way. The checks are Django's own ``get_user``'s: the backend is
+    still configured, the user exists and may sign in, and the session's password hash
+    matches (or matches under a fallback secret key, when the session is moved to the
+    current one), else the session is flushed.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _cached_user(request))  # type: ignore[assignment]
+
+    @staticmethod
+    def _user(request: HttpRequest) -> Any:
+        from pistor.accounts.backends import ModelBackend
+        from pistor.clinics.middleware import CURRENT_CLINIC_SESSION_KEY
+        from pistor.clinics.selectors import staff_user_get
+
+        session = request.session
+        if (
+            session.get(BACKEND_SESSION_KEY) != _MODEL_BACKEND
+            or _MODEL_BACKEND not in settings.AUTHENTICATION_BACKENDS
+        ):
+            return auth.get_user(request)
+        user, context = staff_user_get(
+            user_id=session.get(SESSION_KEY),
+            clinic_id=session.get(CURRENT_CLINIC_SESSION_KEY),
+            device_persistent_id=session.get(DEVICE_ID_SESSION_KEY),
+        )
+        if user is None or not ModelBackend().user_can_authenticate(user):
+            return AnonymousUser()
+        if not _session_hash_verified(session, user):
+            session.flush()
+            return AnonymousUser()
+        request._pistor_staff_context = (user.pk, context)  # type: ignore[attr-defined]
+        return user
+
+
+def _cached_user(request: HttpRequest) -> Any:
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = AuthenticationMiddleware._user(request)  # type: ignore[attr-defined]
+    return request._cached_user  # type: ignore[attr-defined]
+
+
+def _session_hash_verified(session: Any, user: Any) -> bool:
+    """Django's check that the password has not changed since the session signed in."""
+    session_hash = session.get(HASH_SESSION_KEY)
+    if not session_hash:
+        return False
+    current = user.get_session_auth_hash()
+    if constant_time_compare(session_hash, current):
+        return True
+    if any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    ):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = current
+        return True
+    return False
 
 
 class InactivityTimeoutMiddleware:
@@ -109,11 +189,14 @@ class StaffContextMiddleware:
         context = None
         if user.is_authenticated:
             persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
-            context = staff_context_get(
-                user_id=user.pk,
-                clinic_id=request.session.get(CURRENT_CLINIC_SESSION_KEY),
-                device_persistent_id=persistent_id,
-            )
+            # Read with the user's row when the session signed in (AuthenticationMiddleware).
+            user_pk, context = getattr(request, "_pistor_staff_context", (None, None))
+            if context is None or user_pk != user.pk:
+                context = staff_context_get(
+                    user_id=user.pk,
+                    clinic_id=request.session.get(CURRENT_CLINIC_SESSION_KEY),
+                    device_persistent_id=persistent_id,
+                )
             device: Any = None
             if context.device_valid and persistent_id:
                 device = SimpleLazyObject(functools.partial(_load_device, persistent_id))

@@ -12,7 +12,7 @@ Everything else keeps using the ORM.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -94,23 +94,35 @@ def model_from_row(
 def model_get(
     model: type[M],
     where: str,
-    params: Sequence[Any],
+    params: Sequence[Any] | Mapping[str, Any],
     *,
+    annotations: Mapping[str, str] | None = None,
     connection: BaseDatabaseWrapper | None = None,
 ) -> M | None:
     """The one row of ``model`` that ``where`` (on its table, aliased ``r``) selects, or
     None. ``where`` is SQL written in code; values only ever come in as ``params``. The
     statement is prepared on PostgreSQL (``pistor.core.postgresql``), so ``where`` must be
-    a lookup whose best plan does not depend on the values, such as by key."""
+    a lookup whose best plan does not depend on the values, such as by key.
+
+    ``annotations`` (attribute name: scalar SQL expression, using the same ``params``) are
+    read in the same statement and set on the instance, as the ORM's ``annotate()`` does:
+    a page that needs the row and a few values about it pays one round trip, not two."""
     connection = connections[connection.alias if connection else DEFAULT_DB_ALIAS]
+    extra = "".join(f", {expression}" for expression in (annotations or {}).values())
     sql = (
-        f"SELECT {model_columns(model, 'r')} FROM {model._meta.db_table} r "  # noqa: S608
+        f"SELECT {model_columns(model, 'r')}{extra} FROM {model._meta.db_table} r "  # noqa: S608
         f"WHERE {where}{PREPARED}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else model_from_row(model, row, connection=connection)
+    if row is None:
+        return None
+    width = len(model._meta.concrete_fields)
+    instance = model_from_row(model, row[:width], connection=connection)
+    for name, value in zip(annotations or {}, row[width:], strict=True):
+        setattr(instance, name, value)
+    return instance
 
 
 def model_insert(instance: Model, *, connection: BaseDatabaseWrapper | None = None) -> None:

@@ -6,7 +6,7 @@ can answer "who looked at this record?" (a data-protection duty, not a nicety).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -50,16 +50,18 @@ def patient_get_for_user(
     clinic: Clinic,
     pk: Any,
     action: Action = Action.PATIENT_VIEW,
+    annotations: Mapping[str, str] | None = None,
 ) -> Patient:
     """The patient ``pk`` of ``clinic`` if the user's role there allows ``action``.
 
     Raises Forbidden for a role without the permission (or no membership of ``clinic``)
     and NotFound for a missing patient or one of another clinic, then records the view.
+    ``annotations`` are read with the patient's row (see ``patient_get``).
     """
     user, role = _role_of(request_or_user, clinic)
     if not can(role, action):
         raise Forbidden("Your role at this clinic does not allow this.")
-    patient = patient_get(clinic=clinic, pk=pk)
+    patient = patient_get(clinic=clinic, pk=pk, annotations=annotations)
     audit_record(
         clinic=clinic,
         actor=user,

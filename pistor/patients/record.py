@@ -103,17 +103,36 @@ def record_panel_register(
     return register
 
 
+def _version_names(panels: list[RecordPanel]) -> list[tuple[str, str]]:
+    return [
+        (f"pistor_version_{panel.name}_{index}", sql)
+        for panel in panels
+        for index, sql in enumerate(panel.versions)
+    ]
+
+
+def record_versions_sql(request: HttpRequest) -> dict[str, str]:
+    """The versions of every panel ``request``'s role sees, as annotations for
+    ``patient_get``: the record page reads them with the patient's row, in one statement."""
+    _role, panels = _visible_panels(request)
+    return dict(_version_names(panels))
+
+
 def _versions(panels: list[RecordPanel], patient: Any) -> dict[str, tuple[Any, ...]]:
-    """Every panel's version columns, read in one statement."""
-    columns = [sql for panel in panels for sql in panel.versions]
-    if not columns:
+    """Every panel's version columns: read with the patient (``record_versions_sql``), or
+    else in one statement of their own."""
+    named = _version_names(panels)
+    if not named:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(columns) + PREPARED,
-            {"clinic": patient.clinic_id, "patient": patient.pk},
-        )
-        row = cursor.fetchone()
+    if all(hasattr(patient, name) for name, _sql in named):
+        row: Any = [getattr(patient, name) for name, _sql in named]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join(sql for _name, sql in named) + PREPARED,
+                {"clinic": patient.clinic_id, "patient": patient.pk},
+            )
+            row = cursor.fetchone()
     versions: dict[str, tuple[Any, ...]] = {}
     start = 0
     for panel in panels:

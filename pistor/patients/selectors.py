@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -128,15 +129,26 @@ def patient_possible_duplicates(
     return [p for p in same_day if name_key(p.given_name, p.family_name) == key]
 
 
-def patient_get(*, clinic: Clinic, pk: Any) -> Patient:
-    """One patient of ``clinic`` (archived or not); another clinic's patient is NotFound."""
+def patient_get(
+    *, clinic: Clinic, pk: Any, annotations: Mapping[str, str] | None = None
+) -> Patient:
+    """One patient of ``clinic`` (archived or not); another clinic's patient is NotFound.
+
+    ``annotations`` (name: scalar SQL subquery, with the parameters ``%(clinic)s`` and
+    ``%(patient)s``) are read with the row and set on the patient (``core.rows.model_get``).
+    """
     key = row_id(pk)
     # Every page about a patient reads this row first: written as SQL so that it is not
     # compiled on every request (pistor.core.rows). Who archived the record is read only
     # when the record is archived and a page shows it.
     patient = None
     if key is not None:
-        patient = model_get(Patient, "r.id = %s AND r.clinic_id = %s", [key, clinic.pk])
+        patient = model_get(
+            Patient,
+            "r.id = %(patient)s AND r.clinic_id = %(clinic)s",
+            {"patient": key, "clinic": clinic.pk},
+            annotations=annotations,
+        )
     if patient is None:
         raise NotFound("No such patient at this clinic.")
     return patient

@@ -27,7 +27,7 @@ from pistor.patients.access import (
 )
 from pistor.patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from pistor.patients.models import Patient
-from pistor.patients.record import record_page_render
+from pistor.patients.record import record_page_render, record_versions_sql
 from pistor.patients.services import (
     PossibleDuplicate,
     patient_archive,
@@ -155,6 +155,7 @@ def patient_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         request_or_user=request,
         clinic=_clinic(request),
         pk=pk,
+        annotations=record_versions_sql(request),
     )
     return _detail(request, patient)
 

@@ -44,14 +44,91 @@ def staff_client(client, practitioner):
     return signed_in_client(client, practitioner)
 
 
-def test_a_signed_in_page_costs_three_queries_before_its_own(staff_client):
+def test_a_signed_in_page_costs_two_queries_before_its_own(staff_client):
     # The home page does no work of its own: what it costs is the floor every page pays
-    # (session row, user row, membership with the second factor's state).
+    # (the session row; the user row with their membership and second factor's state).
     staff_client.get("/")  # the first request may stamp the session's start
     response, statements = _run(lambda: staff_client.get("/"))
     assert response.status_code == 200
-    assert len(statements) <= 3, statements
+    assert len(statements) == 2, statements
+    assert "django_session" in statements[0]
+    assert "accounts_user" in statements[1] and "clinics_membership" in statements[1]
     assert _written_tables(statements) == []
+
+
+def test_a_kept_record_opening_is_four_statements(staff_client, clinic):
+    # Session; user with staff context; patient with the panels' versions; audit event.
+    patient = PatientFactory.create(clinic=clinic)
+    url = reverse("patients:detail", args=[patient.pk])
+    staff_client.get(url)
+    response, statements = _run(lambda: staff_client.get(url))
+    assert response.status_code == 200
+    assert len(statements) == 4, statements
+    assert "patients_patient" in statements[2] and "treatments_treatmentsession" in statements[2]
+    assert _written_tables(statements) == ["audit_auditevent"]
+
+
+# --- who the session signs in: Django's checks, kept by the one-statement sign-in ---------
+
+
+def _home(client):
+    return client.get("/")
+
+
+def test_a_session_from_before_a_password_change_is_signed_out(staff_client, practitioner):
+    assert _home(staff_client).status_code == 200
+    practitioner.set_password("A-new-long-passphrase-42")
+    practitioner.save(update_fields=["password"])
+    response = _home(staff_client)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert "_auth_user_id" not in staff_client.session  # flushed, not just ignored
+
+
+def test_a_session_signed_under_a_retired_secret_key_carries_on_under_the_new_one(
+    staff_client, settings
+):
+    old_key = staff_client.cookies["sessionid"].value
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "y" * 40
+    assert _home(staff_client).status_code == 200
+    # Moved to the current key: a new session id, its hash the current key's.
+    assert staff_client.cookies["sessionid"].value != old_key
+    settings.SECRET_KEY_FALLBACKS = []
+    assert _home(staff_client).status_code == 200
+
+
+def test_a_deactivated_persons_session_no_longer_signs_them_in(staff_client, practitioner):
+    practitioner.is_active = False
+    practitioner.save(update_fields=["is_active"])
+    assert _home(staff_client).status_code == 302
+
+
+@pytest.mark.parametrize("user_id", ["not-a-number", "0", str(2**70), None])
+def test_a_session_naming_no_possible_user_signs_no_one_in(staff_client, user_id):
+    session = staff_client.session
+    session["_auth_user_id"] = user_id
+    session.save()
+    assert _home(staff_client).status_code == 302
+
+
+def test_a_session_of_a_backend_no_longer_configured_signs_no_one_in(staff_client, settings):
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    assert _home(staff_client).status_code == 302
+
+
+def test_a_session_of_another_backend_is_signed_in_djangos_way(staff_client, settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    session = staff_client.session
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session.save()
+    response, statements = _run(lambda: _home(staff_client))
+    assert response.status_code == 200
+    # The user's row, then the staff context on its own: one statement more than ours.
+    assert len(statements) == 3, statements
 
 
 def test_the_record_page_writes_nothing_but_its_audit_event(staff_client, clinic):

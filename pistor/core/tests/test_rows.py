@@ -70,6 +70,29 @@ def test_a_missing_row_is_none_and_clinic_scope_is_kept(clinic, other_clinic, pr
     assert model_get(Patient, where, [patient.pk + 1000, clinic.pk]) is None
 
 
+def test_annotations_are_read_with_the_row_and_set_on_the_instance(clinic, practitioner):
+    patient = patient_create(
+        clinic=clinic,
+        actor=practitioner,
+        given_name="Ana",
+        family_name="Silva",
+        date_of_birth=dt.date(1990, 1, 1),
+    )
+    found = model_get(
+        Patient,
+        "r.id = %(patient)s AND r.clinic_id = %(clinic)s",
+        {"patient": patient.pk, "clinic": clinic.pk},
+        annotations={
+            "same_clinic": "(SELECT COUNT(*) FROM patients_patient p "
+            "WHERE p.clinic_id = %(clinic)s)",
+            "its_name": "r.family_name",
+        },
+    )
+    assert found is not None and found.pk == patient.pk
+    assert (found.same_clinic, found.its_name) == (1, "Silva")  # type: ignore[attr-defined]
+    assert found.family_name == "Silva"  # the row's own fields are untouched
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
