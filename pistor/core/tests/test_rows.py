@@ -27,6 +27,16 @@ def _fields(instance):
     }
 
 
+def _ana(clinic, practitioner):
+    return patient_create(
+        clinic=clinic,
+        actor=practitioner,
+        given_name="Ana",
+        family_name="Silva",
+        date_of_birth=dt.date(1990, 1, 1),
+    )
+
+
 def test_a_row_read_as_sql_equals_the_orms_instance_field_by_field(clinic, practitioner):
     # Dates, times (aware), booleans, JSON, numbers, nullable and blank text: every kind of
     # column the hot paths read.
@@ -58,26 +68,14 @@ def test_a_row_read_as_sql_equals_the_orms_instance_field_by_field(clinic, pract
 
 
 def test_a_missing_row_is_none_and_clinic_scope_is_kept(clinic, other_clinic, practitioner):
-    patient = patient_create(
-        clinic=clinic,
-        actor=practitioner,
-        given_name="Ana",
-        family_name="Silva",
-        date_of_birth=dt.date(1990, 1, 1),
-    )
+    patient = _ana(clinic, practitioner)
     where = "r.id = %s AND r.clinic_id = %s"
     assert model_get(Patient, where, [patient.pk, other_clinic.pk]) is None
     assert model_get(Patient, where, [patient.pk + 1000, clinic.pk]) is None
 
 
 def test_annotations_are_read_with_the_row_and_set_on_the_instance(clinic, practitioner):
-    patient = patient_create(
-        clinic=clinic,
-        actor=practitioner,
-        given_name="Ana",
-        family_name="Silva",
-        date_of_birth=dt.date(1990, 1, 1),
-    )
+    patient = _ana(clinic, practitioner)
     found = model_get(
         Patient,
         "r.id = %(patient)s AND r.clinic_id = %(clinic)s",
