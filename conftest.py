@@ -8,6 +8,7 @@ from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFacto
 
 pytest_plugins = ["pistor.testing.fuzz"]
 pytest_plugins += ["pistor.testing.pathway"]  # moving_clock
+pytest_plugins += ["pistor.testing.threads"]  # threads_share_a_file_database
 
 
 @pytest.fixture(autouse=True)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +15,7 @@ from pistor.accounts import limiter
 from pistor.accounts.models import LoginAttemptWindow
 from pistor.audit.models import AuditEvent
 from pistor.testing.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from pistor.testing.threads import in_threads
 
 LOGIN = "/accounts/login/"
 ATTACKER_IP = "203.0.113.7"
@@ -124,59 +122,6 @@ def test_a_successful_sign_in_resets_the_count(client, nurse):
 
 
 @pytest.fixture
-def threads_share_a_file_database(tmp_path):
-    """Let request threads share the test data through a real SQLite file.
-
-    Threads reach an in-memory SQLite only through its shared cache, which refuses a
-    second writer outright ("table is locked") instead of queueing it as a database file
-    does. So the test data is copied to a file, and connections opened from now on (the
-    threads') use it. On PostgreSQL nothing changes: threads use the test database.
-    """
-    connection: Any = connections["default"]
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    path = tmp_path / "flood.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    original = connection.settings_dict["NAME"]
-    connection.settings_dict["NAME"] = str(path)
-    try:
-        yield
-    finally:
-        connection.settings_dict["NAME"] = original
-
-
-def _in_threads(count: int, work) -> list:
-    """Run ``work()`` in ``count`` threads released together; return results in any order."""
-    start = threading.Barrier(count)
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            start.wait()
-            result = work()
-            with lock:
-                results.append(result)
-        except BaseException as exc:  # reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors[:3]
-    return results
-
-
-@pytest.fixture
 def flood_target(transactional_db):
     user = UserFactory(email="target@example.org")
     MembershipFactory(user=user, role="nurse")
@@ -198,7 +143,7 @@ def test_a_hundred_simultaneous_wrong_passwords_reach_the_password_check_at_most
 
     monkeypatch.setattr(ModelBackend, "authenticate", counting_authenticate)
 
-    statuses = _in_threads(
+    statuses = in_threads(
         100,
         lambda: _post(Client(), flood_target.email, "wrong-password-1", ATTACKER_IP).status_code,
     )
@@ -214,6 +159,6 @@ def test_a_hundred_simultaneous_wrong_passwords_reach_the_password_check_at_most
         response = _post(home, flood_target.email, TEST_PASSWORD, HOME_IP)
         return response.status_code, home.session.get("_auth_user_id", "")
 
-    [(status, user_id)] = _in_threads(1, sign_in_from_home)
+    [(status, user_id)] = in_threads(1, sign_in_from_home)
     assert status == 302
     assert user_id == str(flood_target.pk)

@@ -3,10 +3,8 @@ connections (a SQLite file or the PostgreSQL test database): exactly one succeed
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.db import connections
@@ -19,28 +17,6 @@ from pistor.inventory.tests.factories import batch, product
 from pistor.patients.tests.factories import PatientFactory
 
 USERS = 50
-
-
-@pytest.fixture
-def threads_share_a_file_database(tmp_path):
-    """Threads reach an in-memory SQLite only through a shared cache that refuses a
-    second writer ("table is locked") instead of queueing it as a database file does; so
-    the test data is copied to a file the threads' connections open. PostgreSQL: as is."""
-    connection: Any = connections["default"]
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    path = tmp_path / "stock.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    original = connection.settings_dict["NAME"]
-    connection.settings_dict["NAME"] = str(path)
-    try:
-        yield
-    finally:
-        connection.settings_dict["NAME"] = original
 
 
 @pytest.fixture

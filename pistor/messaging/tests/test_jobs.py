@@ -7,10 +7,6 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from pistor.accounts.tests.test_lockout import (  # the project's flood helpers
-    _in_threads,
-    threads_share_a_file_database,  # noqa: F401 - a fixture
-)
 from pistor.audit.models import AuditEvent
 from pistor.messaging import sms
 from pistor.messaging.constants import Category, Channel, Kind, MessageStatus
@@ -25,6 +21,7 @@ from pistor.messaging.selectors import course_due_list
 from pistor.messaging.services import message_send, preference_set
 from pistor.messaging.tests.factories import appointment, course_plan, given_sessions, patient
 from pistor.scheduling.tests.factories import LONDON, MONDAY, at, booking_setup
+from pistor.testing.threads import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -283,14 +280,14 @@ def raced_patient(transactional_db, clinic):
 
 
 @pytest.fixture
-def race(raced_patient, threads_share_a_file_database):  # noqa: F811
+def race(raced_patient, threads_share_a_file_database):
     # In this order: the data exists before SQLite's test database is copied to a file.
     return raced_patient
 
 
 def test_workers_racing_for_one_occasion_send_it_once(race, clinic):
     """Eight workers, real connections, released together: one message, one email."""
-    results = _in_threads(
+    results = in_threads(
         8,
         lambda: message_send(
             clinic=clinic, kind=Kind.APPOINTMENT_REMINDER, dedupe_key="raced",
@@ -300,4 +297,4 @@ def test_workers_racing_for_one_occasion_send_it_once(race, clinic):
     )  # fmt: skip
     assert sum(r is not None for r in results) == 1
     assert len(mail.outbox) == 1
-    assert _in_threads(1, lambda: Message.objects.filter(dedupe_key="raced").count()) == [1]
+    assert in_threads(1, lambda: Message.objects.filter(dedupe_key="raced").count()) == [1]

@@ -14,16 +14,13 @@ import threading
 import pytest
 from django.test import Client
 
-from pistor.accounts.tests.test_lockout import (  # the project's flood helpers
-    _in_threads,
-    threads_share_a_file_database,  # noqa: F401 - a fixture
-)
 from pistor.onlinebooking.models import OnlineBooking, OnlineBookingSettings
 from pistor.onlinebooking.services import form_token
 from pistor.onlinebooking.tests.test_views import at, details, page_url
 from pistor.patients.models import Patient
 from pistor.scheduling.models import Appointment, WorkingHours
 from pistor.scheduling.tests.factories import booking_setup
+from pistor.testing.threads import in_threads
 
 FLOOD = 20
 
@@ -38,12 +35,12 @@ def s(transactional_db, clinic, settings):
 
 
 @pytest.fixture
-def flood(s, threads_share_a_file_database):  # noqa: F811
+def flood(s, threads_share_a_file_database):
     return s
 
 
 def _count(model) -> int:
-    return _in_threads(1, lambda: model.objects.count())[0]
+    return in_threads(1, lambda: model.objects.count())[0]
 
 
 def test_simultaneous_bookings_of_one_time_make_one_booking_and_no_stray_patients(flood):
@@ -59,12 +56,12 @@ def test_simultaneous_bookings_of_one_time_make_one_booking_and_no_stray_patient
         response = Client().post(page_url(s), data)
         return response.status_code, response.content.decode()
 
-    results = _in_threads(FLOOD, one)
+    results = in_threads(FLOOD, one)
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [409] * (FLOOD - 1), statuses
     assert all("just been taken" in html for status, html in results if status == 409)
     assert _count(Appointment) == 1
     assert _count(OnlineBooking) == 1
     assert _count(Patient) == 1
-    booked = _in_threads(1, lambda: Appointment.objects.get().starts_at)[0]
+    booked = in_threads(1, lambda: Appointment.objects.get().starts_at)[0]
     assert booked == at(10)

@@ -15,14 +15,11 @@ import os
 import pytest
 from django.test import Client
 
-from pistor.accounts.tests.test_lockout import (  # the project's flood helpers
-    _in_threads,
-    threads_share_a_file_database,  # noqa: F401 - a fixture
-)
 from pistor.patients.tests.factories import build_patients
 from pistor.scheduling.models import Appointment
 from pistor.scheduling.services import appointment_cancel
 from pistor.scheduling.tests.factories import MONDAY, at, booking_setup
+from pistor.testing.threads import in_threads
 from tests.api.helpers import ApiClient, token_for
 
 # 200 on both databases. On SQLite the bookings of one process queue in the application
@@ -44,7 +41,7 @@ def setup(transactional_db, clinic):
 
 
 @pytest.fixture
-def flood(setup, threads_share_a_file_database):  # noqa: F811
+def flood(setup, threads_share_a_file_database):
     # In this order: the data exists before SQLite's test database is copied to a file.
     return setup
 
@@ -65,12 +62,12 @@ def _run(s, bodies):
             work = next(works)
         return work()
 
-    return _in_threads(len(bodies), next_work)
+    return in_threads(len(bodies), next_work)
 
 
 def _count(**filters):
     """Counted from a thread, which sees the shared file on SQLite."""
-    return _in_threads(1, lambda: Appointment.objects.filter(**filters).count())[0]
+    return in_threads(1, lambda: Appointment.objects.filter(**filters).count())[0]
 
 
 def _odd(results):
@@ -164,8 +161,8 @@ def test_moving_many_appointments_onto_one_slot_moves_exactly_one(flood):
         )
         day += dt.timedelta(days=1)
     # Written from a thread: its connection reaches the file the flood threads share.
-    _in_threads(1, lambda: Appointment.objects.bulk_create(rows))
-    ids = _in_threads(1, lambda: list(Appointment.objects.values_list("pk", flat=True)))[0]
+    in_threads(1, lambda: Appointment.objects.bulk_create(rows))
+    ids = in_threads(1, lambda: list(Appointment.objects.values_list("pk", flat=True)))[0]
     bodies = [{"_url": f"{URL}/{pk}/move", "starts_at": at(MONDAY, 10).isoformat()} for pk in ids]
     results = _run(s, bodies)
     assert [st for st, _ in results].count(200) == 1
@@ -185,7 +182,7 @@ def test_a_cancelled_slot_is_free_again_for_the_flood(flood):
         ends_at=at(MONDAY, 10, 30),
         occupied_until=at(MONDAY, 10, 45),
     )
-    _in_threads(
+    in_threads(
         1, lambda: appointment_cancel(clinic=s.clinic, actor=None, appointment=make(), by="clinic")
     )
     count = FLOOD
