@@ -31,4 +31,6 @@ urlpatterns = [path("_bench/one-query/", one_query), *product_urlpatterns]
 if os.environ.get("PISTOR_BENCH_READ_AUDIT") == "0":
     from pistor.patients import access
 
-    access.audit_record = lambda **kwargs: None  # type: ignore[assignment]
+    # No event built, so none written with the patient's row, and no seal asked for.
+    access.audit_event = lambda **kwargs: None  # type: ignore[assignment]
+    access.audit_written = lambda: None  # type: ignore[assignment]

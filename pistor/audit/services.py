@@ -106,6 +106,40 @@ def event_digest(event: AuditEvent) -> str:
 compute_hash = event_digest
 
 
+def audit_event(
+    *,
+    clinic: Clinic | None,
+    actor: User | None,
+    event_type: str,
+    subject_type: str = "",
+    subject_id: str | int = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+) -> AuditEvent:
+    """The event ``audit_record`` writes, built and not yet written.
+
+    For a read that writes its event in its own statement (``core.rows.model_get`` with
+    ``insert=``): the caller then calls ``audit_written``. Everyone else: ``audit_record``.
+    """
+    # One list of event types (events.py): a code missing from it would show raw in the
+    # trail and escape its filter, so an unknown one is a programming error, caught here.
+    event_type = AuditEventType(event_type)
+    authenticated = actor is not None and actor.is_authenticated
+    return AuditEvent(
+        clinic_id=clinic.pk if clinic is not None else None,
+        actor=actor if authenticated else None,
+        actor_label=actor.email if authenticated and actor is not None else "",
+        event_type=str(event_type),
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        request_id=request_id or current_request_id(),
+        occurred_at=timezone.now(),
+        before=_json_safe(before),
+        after=_json_safe(after),
+    )
+
+
 def audit_record(
     *,
     clinic: Clinic | None,
@@ -119,29 +153,24 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event inside the caller's transaction: one INSERT, no lock.
 
-    Called by every service that changes data and by every opening of a patient record,
-    so the change and its audit event commit or roll back together. The event is sealed
-    into its clinic's chain after the commit (see ``audit_seal``).
+    Called by every service that changes data, so the change and its audit event commit
+    or roll back together (the opening of a record writes its event with the patient's
+    row: ``patients.access``). The event is sealed into its clinic's chain after the
+    commit (see ``audit_seal``).
     """
-    # One list of event types (events.py): a code missing from it would show raw in the
-    # trail and escape its filter, so an unknown one is a programming error, caught here.
-    event_type = AuditEventType(event_type)
-    authenticated = actor is not None and actor.is_authenticated
-    event = AuditEvent(
-        clinic_id=clinic.pk if clinic is not None else None,
-        actor=actor if authenticated else None,
-        actor_label=actor.email if authenticated and actor is not None else "",
-        event_type=str(event_type),
+    event = audit_event(
+        clinic=clinic,
+        actor=actor,
+        event_type=event_type,
         subject_type=subject_type,
-        subject_id=str(subject_id),
-        request_id=request_id or current_request_id(),
-        occurred_at=timezone.now(),
-        before=_json_safe(before),
-        after=_json_safe(after),
+        subject_id=subject_id,
+        before=before,
+        after=after,
+        request_id=request_id,
     )
-    # The ORM's INSERT without compiling it: every record opening writes one (issue 7).
+    # The ORM's INSERT without compiling it: pages write one on every visit (issue 7).
     model_insert(event)
-    _schedule_seal()
+    audit_written()
     return event
 
 
@@ -150,7 +179,8 @@ def audit_record(
 _last_seal_request = 0.0
 
 
-def _schedule_seal() -> None:
+def audit_written() -> None:
+    """After events are written: have them sealed once the transaction commits."""
     # One seal request per transaction, however many events it writes.
     pending = getattr(connection, "run_on_commit", [])
     if any(entry[1] is _request_seal for entry in pending):

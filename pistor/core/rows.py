@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -97,6 +98,7 @@ def model_get(
     params: Sequence[Any] | Mapping[str, Any],
     *,
     annotations: Mapping[str, str] | None = None,
+    insert: Model | None = None,
     connection: BaseDatabaseWrapper | None = None,
 ) -> M | None:
     """The one row of ``model`` that ``where`` (on its table, aliased ``r``) selects, or
@@ -106,47 +108,94 @@ def model_get(
 
     ``annotations`` (attribute name: scalar SQL expression, using the same ``params``) are
     read in the same statement and set on the instance, as the ORM's ``annotate()`` does:
-    a page that needs the row and a few values about it pays one round trip, not two."""
+    a page that needs the row and a few values about it pays one round trip, not two.
+
+    ``insert`` (an unsaved instance, as for ``model_insert``; ``params`` then a mapping) is
+    inserted if, and only if, the row is found: the record of reading it. On PostgreSQL
+    the read and the INSERT are one statement; elsewhere two, with the same outcome."""
     connection = connections[connection.alias if connection else DEFAULT_DB_ALIAS]
     extra = "".join(f", {expression}" for expression in (annotations or {}).values())
+    written = ""
+    if insert is not None:
+        if not isinstance(params, Mapping):
+            raise TypeError("model_get(insert=...) takes its params as a mapping.")
+        if any(name.startswith("insert_") for name in params):
+            raise ValueError("model_get(insert=...) names its own params insert_0, insert_1, …")
+        if connection.vendor != "postgresql":
+            # SQLite has no statement that reads one table and writes another; in-process,
+            # a second statement costs no round trip.
+            found = model_get(model, where, params, annotations=annotations, connection=connection)
+            if found is not None:
+                model_insert(insert, connection=connection)
+            return found
+        columns, values = _insert_values(insert, connection)
+        named = {f"insert_{index}": value for index, value in enumerate(values)}
+        params = {**params, **named}
+        pk_column = connection.ops.quote_name(str(insert._meta.pk.column))
+        marks = ", ".join(f"%({name})s" for name in named)
+        # A data-modifying WITH runs once, whatever the query reads of it: selecting from
+        # the same row makes the INSERT write one row when the row is found, none if not.
+        written = (
+            f"WITH written AS (INSERT INTO {connection.ops.quote_name(insert._meta.db_table)} "  # noqa: S608
+            f"({columns}) SELECT {marks} FROM {model._meta.db_table} r WHERE {where} "
+            f"RETURNING {pk_column}) "
+        )
+        extra += f", (SELECT {pk_column} FROM written)"  # noqa: S608
     sql = (
-        f"SELECT {model_columns(model, 'r')}{extra} FROM {model._meta.db_table} r "  # noqa: S608
-        f"WHERE {where}{PREPARED}"
+        f"{written}SELECT {model_columns(model, 'r')}{extra} "  # noqa: S608
+        f"FROM {model._meta.db_table} r WHERE {where}{PREPARED}"
     )
-    with connection.cursor() as cursor:
+    with _writing(connection, insert is not None), connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     width = len(model._meta.concrete_fields)
     instance = model_from_row(model, row[:width], connection=connection)
-    for name, value in zip(annotations or {}, row[width:], strict=True):
+    names = list(annotations or {})
+    for name, value in zip(names, row[width : width + len(names)], strict=True):
         setattr(instance, name, value)
+    if insert is not None:
+        _inserted(insert, row[-1], connection)
     return instance
 
 
-def model_insert(instance: Model, *, connection: BaseDatabaseWrapper | None = None) -> None:
-    """INSERT ``instance`` (a model with an auto-incremented id, no save() of its own and no
-    save signals listened to) and set its id, as ``save(force_insert=True)`` would.
+def _writing(connection: BaseDatabaseWrapper, writes: bool) -> AbstractContextManager[Any]:
+    # As the ORM does: a failed write inside a transaction leaves it to be rolled back.
+    if writes:
+        return transaction.mark_for_rollback_on_error(connection.alias)
+    return nullcontext()
 
-    Values go through each field's own preparation for the database, so a JSON, date or
-    time value is stored as the ORM stores it."""
-    connection = connections[connection.alias if connection else DEFAULT_DB_ALIAS]
-    meta = instance._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+
+def _insert_values(instance: Model, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    """The columns of ``instance``'s INSERT, and its values prepared for the database by
+    each field, as the ORM prepares them (a JSON, date or time value stored alike)."""
+    fields = [field for field in instance._meta.concrete_fields if not field.primary_key]
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    return columns, values
+
+
+def _inserted(instance: Model, pk: Any, connection: BaseDatabaseWrapper) -> None:
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+def model_insert(instance: Model, *, connection: BaseDatabaseWrapper | None = None) -> None:
+    """INSERT ``instance`` (a model with an auto-incremented id, no save() of its own and no
+    save signals listened to) and set its id, as ``save(force_insert=True)`` would."""
+    connection = connections[connection.alias if connection else DEFAULT_DB_ALIAS]
+    meta = instance._meta
+    columns, values = _insert_values(instance, connection)
+    marks = ", ".join(["%s"] * len(values))
     pk_column = connection.ops.quote_name(str(meta.pk.column))
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({marks}) RETURNING {pk_column}{PREPARED}"
     )
-    # As the ORM does: a failed INSERT inside a transaction leaves it to be rolled back.
-    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+    with _writing(connection, True), connection.cursor() as cursor:
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
+        _inserted(instance, cursor.fetchone()[0], connection)

@@ -17,6 +17,7 @@ from pistor.patients.models import Patient
 from pistor.patients.search import MIN_SUBSTRING_TERM, name_key, split_query
 
 if TYPE_CHECKING:
+    from pistor.audit.models import AuditEvent
     from pistor.clinics.models import Clinic
 
 MAX_PAGE_SIZE = 200
@@ -130,12 +131,18 @@ def patient_possible_duplicates(
 
 
 def patient_get(
-    *, clinic: Clinic, pk: Any, annotations: Mapping[str, str] | None = None
+    *,
+    clinic: Clinic,
+    pk: Any,
+    annotations: Mapping[str, str] | None = None,
+    opened: AuditEvent | None = None,
 ) -> Patient:
     """One patient of ``clinic`` (archived or not); another clinic's patient is NotFound.
 
     ``annotations`` (name: scalar SQL subquery, with the parameters ``%(clinic)s`` and
     ``%(patient)s``) are read with the row and set on the patient (``core.rows.model_get``).
+    ``opened`` (an unsaved audit event) is written if the patient is found, in the same
+    statement on PostgreSQL.
     """
     key = row_id(pk)
     # Every page about a patient reads this row first: written as SQL so that it is not
@@ -148,6 +155,7 @@ def patient_get(
             "r.id = %(patient)s AND r.clinic_id = %(clinic)s",
             {"patient": key, "clinic": clinic.pk},
             annotations=annotations,
+            insert=opened,
         )
     if patient is None:
         raise NotFound("No such patient at this clinic.")

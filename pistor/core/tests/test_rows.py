@@ -137,6 +137,75 @@ def test_an_insert_as_sql_stores_what_the_orm_would_and_sets_the_id(clinic, prac
     assert stored_sql.after == values["after"] and stored_sql.before is None
 
 
+def _viewed(clinic, practitioner, subject_id):
+    return {
+        "clinic_id": clinic.pk,
+        "actor": practitioner,
+        "actor_label": practitioner.email,
+        "event_type": "patient.viewed",
+        "subject_type": "patient",
+        "subject_id": str(subject_id),
+        "request_id": "r-2",
+        "occurred_at": timezone.now(),
+        "before": None,
+        "after": {"action": "patient.view", "names": ["Zoë", 3, True]},
+    }
+
+
+_BY_KEY = "r.id = %(patient)s AND r.clinic_id = %(clinic)s"
+
+
+def test_a_read_that_writes_its_record_stores_what_the_orm_would(clinic, practitioner):
+    patient = _ana(clinic, practitioner)
+    values = _viewed(clinic, practitioner, patient.pk)
+    opened = AuditEvent(**values)
+    found = model_get(
+        Patient,
+        _BY_KEY,
+        {"patient": patient.pk, "clinic": clinic.pk},
+        annotations={"its_name": "r.family_name"},
+        insert=opened,
+    )
+    by_orm = AuditEvent(**values)
+    by_orm.save(force_insert=True)
+
+    assert found is not None and found.pk == patient.pk
+    assert found.its_name == "Silva"  # type: ignore[attr-defined]
+    assert opened.pk is not None and opened._state.adding is False
+    stored, stored_orm = (AuditEvent.objects.get(pk=e.pk) for e in (opened, by_orm))
+    assert {**_fields(stored), "id": None} == {**_fields(stored_orm), "id": None}
+
+
+def test_a_read_that_finds_nothing_writes_nothing(clinic, other_clinic, practitioner):
+    patient = _ana(clinic, practitioner)
+    before = AuditEvent.objects.count()
+    for key, scope in ((patient.pk, other_clinic.pk), (patient.pk + 1000, clinic.pk)):
+        opened = AuditEvent(**_viewed(clinic, practitioner, key))
+        found = model_get(Patient, _BY_KEY, {"patient": key, "clinic": scope}, insert=opened)
+        assert found is None and opened.pk is None
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_read_and_its_record_roll_back_together(clinic, practitioner):
+    patient = _ana(clinic, practitioner)
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        opened = AuditEvent(**_viewed(clinic, practitioner, patient.pk))
+        model_get(Patient, _BY_KEY, {"patient": patient.pk, "clinic": clinic.pk}, insert=opened)
+        assert AuditEvent.objects.filter(pk=opened.pk).exists()
+        raise RuntimeError("the request failed after the read")
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_read_that_writes_takes_named_params_of_its_own(clinic, practitioner):
+    opened = AuditEvent(**_viewed(clinic, practitioner, 1))
+    with pytest.raises(TypeError):
+        model_get(Patient, "r.id = %s", [1], insert=opened)
+    with pytest.raises(ValueError, match="insert_0"):
+        model_get(Patient, "r.id = %(insert_0)s", {"insert_0": 1}, insert=opened)
+    assert opened.pk is None
+
+
 def test_an_insert_refused_inside_a_transaction_leaves_nothing(clinic):
     before = AuditEvent.objects.count()
     with pytest.raises(IntegrityError), transaction.atomic():
