@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import ProgrammingError
 from django.db.backends.postgresql import base
 
 from pistor.core.rows import PREPARED
@@ -24,7 +25,13 @@ _NEVER = 2**31 - 1
 
 class PreparingCursor(base.ServerBindingCursor):
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        if kwargs.get("prepare") is None and isinstance(query, str) and query.endswith(PREPARED):
+        if kwargs.get("prepare") is None and isinstance(query, str) and PREPARED in query:
+            # A marker anywhere but at the very end (a newline after it, a marked subquery)
+            # once left a statement every request runs unprepared, silently: refuse it.
+            if not query.endswith(PREPARED):
+                raise ProgrammingError(
+                    f"{PREPARED.strip()} must end the statement it marks: {query[:80]!r}…"
+                )
             kwargs["prepare"] = True
         return super().execute(query, params, **kwargs)  # type: ignore[misc]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.urls import reverse
 
 from conftest import signed_in_client
@@ -57,3 +57,18 @@ def test_a_record_opening_prepares_its_statements_and_a_search_prepares_none(
         assert patient_list(clinic=clinic, query="Silva")[1] == 1
     assert not any("LIKE" in statement.upper() for statement in _prepared())
     assert all(statement.endswith("/* prepared */") for statement in _prepared())
+
+
+def test_a_marked_statement_is_prepared_and_a_misplaced_marker_is_refused():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 41 + 1 AS pistor_marker_test /* prepared */")
+        assert cursor.fetchone() == (42,)
+        for misplaced in (
+            "SELECT 2 AS pistor_misplaced /* prepared */\n",  # the staff context's old bug
+            "SELECT (SELECT 3 /* prepared */) AS pistor_misplaced",
+        ):
+            with pytest.raises(ProgrammingError, match="must end the statement"):
+                cursor.execute(misplaced)
+    prepared = _prepared()
+    assert any("pistor_marker_test" in statement for statement in prepared)
+    assert not any("pistor_misplaced" in statement for statement in prepared)
