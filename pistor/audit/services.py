@@ -16,9 +16,9 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 GENESIS_HASH = GENESIS_MAC
+P = ParamSpec("P")
 SEAL_BATCH = 2000
 
 
@@ -140,38 +141,26 @@ def audit_event(
     )
 
 
-def audit_record(
-    *,
-    clinic: Clinic | None,
-    actor: User | None,
-    event_type: str,
-    subject_type: str = "",
-    subject_id: str | int = "",
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
-    request_id: str | None = None,
-) -> AuditEvent:
-    """Append one event inside the caller's transaction: one INSERT, no lock.
+def _appended(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:
+    # audit_record takes exactly audit_event's arguments: one signature, checked as one.
+    def audit_record(*args: P.args, **kwargs: P.kwargs) -> AuditEvent:
+        """Append one event inside the caller's transaction: one INSERT, no lock.
 
-    Called by every service that changes data, so the change and its audit event commit
-    or roll back together (the opening of a record writes its event with the patient's
-    row: ``patients.access``). The event is sealed into its clinic's chain after the
-    commit (see ``audit_seal``).
-    """
-    event = audit_event(
-        clinic=clinic,
-        actor=actor,
-        event_type=event_type,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        before=before,
-        after=after,
-        request_id=request_id,
-    )
-    # The ORM's INSERT without compiling it: pages write one on every visit (issue 7).
-    model_insert(event)
-    audit_written()
-    return event
+        Called by every service that changes data, so the change and its audit event
+        commit or roll back together (the opening of a record writes its event with the
+        patient's row: ``patients.access``). Takes ``audit_event``'s arguments. The event
+        is sealed into its clinic's chain after the commit (see ``audit_seal``).
+        """
+        event = build(*args, **kwargs)
+        # The ORM's INSERT without compiling it: pages write one on every visit (issue 7).
+        model_insert(event)
+        audit_written()
+        return event
+
+    return audit_record
+
+
+audit_record = _appended(audit_event)
 
 
 # --- sealing ---------------------------------------------------------------------------
