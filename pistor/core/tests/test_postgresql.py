@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import select
+from typing import Any
 
 import pytest
 from django.db import ProgrammingError, connection
+from django.db.backends.postgresql import base as django_postgresql
 from django.urls import reverse
 
 from conftest import signed_in_client
@@ -72,3 +75,48 @@ def test_a_marked_statement_is_prepared_and_a_misplaced_marker_is_refused():
     prepared = _prepared()
     assert any("pistor_marker_test" in statement for statement in prepared)
     assert not any("pistor_misplaced" in statement for statement in prepared)
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _wait_until_readable(raw: Any) -> None:
+    poller = select.poll()
+    poller.register(raw.pgconn.socket, select.POLLIN)
+    assert poller.poll(5000), "the server did not close the connection within 5 s"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_health_check_asks_the_server_only_when_it_may_have_closed_the_connection(
+    monkeypatch,
+):
+    asked: list[bool] = []
+    django_check = django_postgresql.DatabaseWrapper.is_usable
+
+    def spied_check(self: Any) -> bool:
+        asked.append(True)
+        return bool(django_check(self))
+
+    monkeypatch.setattr(django_postgresql.DatabaseWrapper, "is_usable", spied_check)
+    pid = _backend_pid()
+
+    # A new request on an idle, open connection: no "SELECT 1", the same connection.
+    connection.close_if_unusable_or_obsolete()  # what the end of a request does
+    assert _backend_pid() == pid
+    assert asked == []
+
+    # The server ends the connection, as a restart or an administrator would.
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    _wait_until_readable(connection.connection)
+
+    # The next request asks, finds it closed, and carries on with a new connection.
+    connection.close_if_unusable_or_obsolete()
+    assert _backend_pid() != pid
+    assert asked == [True]
