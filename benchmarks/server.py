@@ -12,8 +12,9 @@ file, or a new PostgreSQL database it drops afterwards), signs the demo practiti
 writing a session row, and starts two ``pistor serve`` processes on free loopback ports with
 the benchmark's URLconf (``benchmarks/bench_urls.py``: the product's URLs plus a one-query
 page that the product does not have). One server records the "record opened" audit event as
-the product does; the other has it turned off. Then it measures, in interleaved rounds with
-the same number of concurrent clients:
+the product does; the other has it turned off. The record page's clients send the cookies
+a signed-in browser has: the session and the CSRF cookie its first page set. Then it
+measures, in interleaved rounds with the same number of concurrent clients:
 
 - the one-query page (anonymous: the framework's floor plus one round trip);
 - the patient record page, signed in (audited);
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,11 +168,30 @@ def _treatment_history(clinic: object, user: object, wanted: int) -> object:
 # --- load -----------------------------------------------------------------------------------
 
 
+def _browser_cookies(port: int, path: str, session: str) -> str:
+    """The Cookie header of a signed-in browser: the session, and the CSRF cookie that the
+    first page it opened gave it (without it, every request would make a new CSRF secret
+    and set it as a cookie, which no browser asks for twice)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": "127.0.0.1", "Cookie": f"sessionid={session}"})
+        response = conn.getresponse()
+        response.read()
+        jar = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    finally:
+        conn.close()
+    if response.status != 200 or "csrftoken" not in jar:
+        raise SystemExit(f"{path} gave {response.status} and no CSRF cookie")
+    return f"sessionid={session}; csrftoken={jar['csrftoken'].value}"
+
+
 def _load(port: int, path: str, cookie: str | None, *, clients: int, seconds: float) -> float:
     """Requests per second with ``clients`` threads, each one request after another."""
     headers = {"Host": "127.0.0.1"}
     if cookie:
-        headers["Cookie"] = f"sessionid={cookie}"
+        headers["Cookie"] = cookie
     deadline = time.perf_counter() + seconds
     counts = [0] * clients
     errors: list[str] = []
@@ -271,10 +292,11 @@ def bench_database(name: str, database_url: str | None, args: argparse.Namespace
             )
             _wait_ready(unaudited_port, servers[1])
             record = f"/patients/{facts['patient']}/"
+            cookies = _browser_cookies(audited_port, record, facts["session"])
             targets = {
                 "one-query": (audited_port, "/_bench/one-query/", None),
-                "record": (audited_port, record, facts["session"]),
-                "record-unaudited": (unaudited_port, record, facts["session"]),
+                "record": (audited_port, record, cookies),
+                "record-unaudited": (unaudited_port, record, cookies),
             }
             for port, path, cookie in targets.values():  # warm every worker
                 _load(port, path, cookie, clients=args.clients, seconds=1.0)
