@@ -83,7 +83,6 @@ def _setup_child() -> None:
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.management import call_command
-    from django.db import connection
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -91,6 +90,7 @@ def _setup_child() -> None:
     from pistor.accounts.models import User
     from pistor.accounts.sessions import SessionStore
     from pistor.clinics.middleware import CURRENT_CLINIC_SESSION_KEY
+    from pistor.core.planner import planner_statistics_refresh
     from pistor.demo import demo_load
     from pistor.patients.models import Patient
 
@@ -116,11 +116,8 @@ def _setup_child() -> None:
     if wanted:
         patient = _treatment_history(membership.clinic, user, wanted)
     assert patient is not None
-    if connection.vendor == "postgresql":
-        # The statistics autovacuum keeps in a database in use. Without them, a server
-        # that starts before autovacuum has run plans (and keeps, prepared) for empty tables.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # The statistics autovacuum keeps in a database in use (what `pistor demo` does too).
+    planner_statistics_refresh()
     print(json.dumps({"session": session.session_key, "patient": patient.pk}))
 
 

@@ -207,12 +207,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     if args.token:
         return _demo_token(data_dir)
+    from pistor.core.planner import planner_statistics_refresh
     from pistor.demo import demo_load
 
     print(f"Demo data directory: {data_dir}")
     _call_command("migrate", interactive=False, verbosity=0)
     details = demo_load()
     if details.created:
+        planner_statistics_refresh()
         print(f"Loaded the demo clinics ({details.created} records added).")
     else:
         print("The demo clinics are already in place; nothing was changed.")

@@ -37,11 +37,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from pistor.core.errors import Conflict, ValidationFailed
+from pistor.core.planner import planner_statistics_refresh
 
 if TYPE_CHECKING:
     from pistor.clinics.models import Clinic
@@ -220,11 +221,7 @@ def seed_database(
         for name in order:
             ctx.rng = _stream(seed, name)
             rows[name] = _GENERATORS[name].function(ctx)
-        if connection.vendor == "postgresql":
-            # Fresh statistics, or the planner guesses "one row" and walks a whole clinic
-            # instead of using the search index (autovacuum would get there, later).
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        planner_statistics_refresh()
         for clinic in made:
             audit_record(
                 clinic=clinic,

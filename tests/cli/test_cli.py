@@ -16,6 +16,7 @@ from pistor.api.tokens import token_hash
 from pistor.audit.models import AuditEvent
 from pistor.cli import main
 from pistor.clinics.models import Clinic, Membership
+from pistor.patients.models import Patient
 from pistor.testing.factories import MembershipFactory
 
 STRONG_PASSWORD = "lagoon-Orchid-73-pebble"  # noqa: S105
@@ -322,6 +323,9 @@ def test_demo_without_serving_sets_up_and_prints_how_to_sign_in(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PISTOR_AUDIT_KEY", "")  # restored (unset) afterwards
     settings.STATIC_ROOT = data_dir / "static"
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        _analyze_patients()  # of no patients: the planner's figure is 0
 
     assert main(["demo", "--no-serve"]) == 0
     out = capsys.readouterr().out
@@ -340,6 +344,9 @@ def test_demo_without_serving_sets_up_and_prints_how_to_sign_in(
     assert os.environ["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
     assert os.environ["PISTOR_HTTPS"] == "0"
     assert (data_dir / "static" / "pistor" / "pistor.css").exists()
+    if postgresql:
+        # The demo is planned with its statistics, not as the empty tables it was loaded into.
+        assert _planner_patients() == Patient.objects.count() > 0
 
     # Again: the same key, nothing added.
     monkeypatch.delenv("SECRET_KEY")
@@ -348,6 +355,19 @@ def test_demo_without_serving_sets_up_and_prints_how_to_sign_in(
     assert "nothing was changed" in capsys.readouterr().out
     assert key_file.read_text().strip() == key
     assert AuditEvent.objects.count() == events
+
+
+def _analyze_patients() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE patients_patient")
+    assert _planner_patients() == 0
+
+
+def _planner_patients() -> int:
+    """How many patients PostgreSQL's planner believes there are (its last ANALYZE's)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'patients_patient'")
+        return int(cursor.fetchone()[0])
 
 
 # --- serve and demo hand over to gunicorn ------------------------------------------------
