@@ -27,11 +27,24 @@ class AuditEvent(models.Model):
     into its clinic's tamper-evident chain by an ``AuditSeal`` shortly after it commits.
     """
 
+    # No index of their own: every read of the trail is by clinic, served by the indexes
+    # below that start with it, and each index is written on every record opening (issue 7).
+    # Staff accounts are never deleted (PROTECT), so nothing looks events up by actor alone.
     clinic = models.ForeignKey(
-        "clinics.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "clinics.Clinic",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=254, blank=True)
     event_type = models.CharField(max_length=80)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from pistor.audit.anchor import seal_mac
 from pistor.audit.events import AuditEventType
@@ -386,3 +386,18 @@ def test_an_event_type_missing_from_the_one_list_is_refused(clinic):
     with pytest.raises(ValueError):
         audit_record(clinic=clinic, actor=None, event_type="patient.peeked")
     assert not AuditEvent.objects.filter(event_type="patient.peeked").exists()
+
+
+def test_every_index_of_the_trail_starts_with_the_clinic():
+    # Each index is written by every audited action, and the trail is only read per clinic:
+    # an index that does not start with the clinic is paid for on every record opening and
+    # serves no page.
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, AuditEvent._meta.db_table)
+    indexes = {
+        name: found["columns"]
+        for name, found in constraints.items()
+        if found["index"] and not found["primary_key"]
+    }
+    assert len(indexes) == 5, indexes
+    assert all(columns[0] == "clinic_id" for columns in indexes.values()), indexes
