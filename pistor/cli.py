@@ -590,6 +590,28 @@ def cmd_inventory_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- pistor photos sweep --------------------------------------------------------------
+
+
+def cmd_photos_sweep(args: argparse.Namespace) -> int:
+    _django_setup()
+    from pistor.photos.services import SWEEP_GRACE, photo_files_sweep
+
+    result = photo_files_sweep(dry_run=args.dry_run)
+    hours = SWEEP_GRACE.total_seconds() / 3600
+    if args.dry_run:
+        print(
+            f"{result.unnamed} photograph file(s) older than {hours:g} h are named by no "
+            "photograph in use; nothing removed (--dry-run)."
+        )
+    else:
+        print(
+            f"Removed {result.removed} photograph file(s) older than {hours:g} h that no "
+            "photograph in use names."
+        )
+    return 0
+
+
 # --- pistor manage --------------------------------------------------------------------
 
 
@@ -786,6 +808,20 @@ def build_parser() -> argparse.ArgumentParser:
         "stock, batches expiring soon, opened vials near their limit, cold-chain flags.",
     )
     inventory_alerts.set_defaults(handler=cmd_inventory_alerts)
+
+    photos = commands.add_parser("photos", help="the clinical photographs' files")
+    photos_commands = photos.add_subparsers(dest="photos_command", metavar="ACTION", required=True)
+    photos_sweep = photos_commands.add_parser(
+        "sweep",
+        help="remove photograph files that no photograph in use names (run daily)",
+        description="Remove photograph files older than an hour that no photograph in use "
+        "names: left behind by an upload whose transaction did not commit, or a withdrawal "
+        "whose delete failed. The removal is recorded in the audit trail.",
+    )
+    photos_sweep.add_argument(
+        "--dry-run", action="store_true", help="count the files, remove nothing"
+    )
+    photos_sweep.set_defaults(handler=cmd_photos_sweep)
 
     audit = commands.add_parser("audit", help="the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

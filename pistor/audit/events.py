@@ -137,6 +137,7 @@ class AuditEventType(models.TextChoices):
     PHOTO_FILED = "photo.filed", "Photograph filed under a treatment session"
     PHOTO_WITHDRAWN = "photo.withdrawn", "Photograph withdrawn"
     PHOTO_EXPORTED = "photo.exported", "Photograph exported for publicity"
+    PHOTO_FILES_SWEPT = "photo.files_swept", "Leftover photograph files removed"
     # Outcomes (issue 12)
     OUTCOME_MEASUREMENT_RECORDED = "outcome.measurement_recorded", "Outcome scale scored"
     OUTCOME_SIDE_EFFECT_RECORDED = "outcome.side_effect_recorded", "Side effect recorded"

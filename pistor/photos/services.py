@@ -283,3 +283,62 @@ def photo_export_for_marketing(*, photo: Photo, by: User) -> OpenedPhoto:
         after={"patient": photo.patient_id, "use": "marketing", "consent": consent.consent.pk},
     )
     return OpenedPhoto(handle, "image/jpeg", f"photo-{photo.pk}-marketing.jpg")
+
+
+#: How old a file no photograph names must be before the sweep removes it: an upload writes
+#: its files a moment before its row commits.
+SWEEP_GRACE = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PhotoSweep:
+    unnamed: int  # files older than the grace period that no photograph in use names
+    removed: int
+
+
+def photo_files_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) -> PhotoSweep:
+    """Remove photograph files that no photograph in use names (``pistor photos sweep``).
+
+    An upload deletes its files if its own transaction fails, and a withdrawal once it has
+    committed. A failure around them leaves files behind: an enclosing transaction rolled
+    back after the upload, the process stopped between the files and the commit, a delete
+    that failed. Such files hold a patient's images out of reach of every page, withdrawal
+    and erasure. Files younger than ``SWEEP_GRACE`` are left, as an upload may be under way.
+    """
+    storage = photo_storage()
+    cutoff = (now or clock.now()) - SWEEP_GRACE
+    # Read before the files are listed: a file written after this is younger than the grace.
+    named: set[str] = set()
+    in_use = Photo.objects.filter(withdrawn_at__isnull=True)
+    for keys in in_use.values_list("original_key", "display_key", "thumb_key").iterator():
+        named.update(keys)
+    unnamed = [
+        name
+        for name in _stored_files(storage, "")
+        if name not in named and storage.get_modified_time(name) < cutoff
+    ]
+    if dry_run or not unnamed:
+        return PhotoSweep(unnamed=len(unnamed), removed=0)
+    removed = 0
+    for name in unnamed:
+        storage.delete(name)
+        removed += 1
+    audit_record(
+        clinic=None,
+        actor=None,
+        event_type=AuditEventType.PHOTO_FILES_SWEPT,
+        subject_type="photo-files",
+        after={"removed": removed, "files": sorted(unnamed)},
+    )
+    return PhotoSweep(unnamed=len(unnamed), removed=removed)
+
+
+def _stored_files(storage: Any, directory: str) -> list[str]:
+    try:
+        directories, files = storage.listdir(directory)
+    except FileNotFoundError:  # no photograph stored yet: the directory is made by the first
+        return []
+    found = [f"{directory}{name}" for name in files]
+    for name in directories:
+        found += _stored_files(storage, f"{directory}{name}/")
+    return found
