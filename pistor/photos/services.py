@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 
 from pistor.audit.events import AuditEventType
@@ -319,21 +320,26 @@ def photo_files_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) 
     ]
     if dry_run or not unnamed:
         return PhotoSweep(unnamed=len(unnamed), removed=0)
-    removed = 0
-    for name in unnamed:
-        storage.delete(name)
-        removed += 1
-    audit_record(
-        clinic=None,
-        actor=None,
-        event_type=AuditEventType.PHOTO_FILES_SWEPT,
-        subject_type="photo-files",
-        after={"removed": removed, "files": sorted(unnamed)},
-    )
-    return PhotoSweep(unnamed=len(unnamed), removed=removed)
+    removed: list[str] = []
+    try:
+        for name in unnamed:
+            storage.delete(name)
+            removed.append(name)
+    finally:
+        # A deleted file cannot be put back: what was removed is recorded even if a later
+        # delete fails (the next sweep takes the rest).
+        if removed:
+            audit_record(
+                clinic=None,
+                actor=None,
+                event_type=AuditEventType.PHOTO_FILES_SWEPT,
+                subject_type="photo-files",
+                after={"removed": len(removed), "files": sorted(removed)},
+            )
+    return PhotoSweep(unnamed=len(unnamed), removed=len(removed))
 
 
-def _stored_files(storage: Any, directory: str) -> list[str]:
+def _stored_files(storage: Storage, directory: str) -> list[str]:
     try:
         directories, files = storage.listdir(directory)
     except FileNotFoundError:  # no photograph stored yet: the directory is made by the first

@@ -90,3 +90,27 @@ def test_the_command_counts_on_a_dry_run_and_says_what_it_removed(
     assert "Removed 1 photograph file(s)" in capsys.readouterr().out
     assert not (photo_dir / leftover).exists()
     assert len(stored_files(photo_dir)) == 3
+
+
+def test_a_sweep_stopped_by_a_failing_delete_records_what_it_removed(
+    clinic, photo_dir, monkeypatch
+):
+    storage = photo_storage()
+    names = [storage.save(f"clinic-{clinic.pk}/left-{n}.jpg", ContentFile(b"x")) for n in (1, 2)]
+    for name in names:
+        _aged(photo_dir, name, hours=2)
+    delete = type(storage).delete
+    calls: list[str] = []
+
+    def failing_second(self, name):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("disk went away")
+        delete(self, name)
+
+    monkeypatch.setattr(type(storage), "delete", failing_second)
+    with pytest.raises(OSError):
+        services.photo_files_sweep()
+    event = AuditEvent.objects.get(event_type="photo.files_swept")
+    assert event.after == {"removed": 1, "files": [calls[0]]}
+    assert not (photo_dir / calls[0]).exists() and (photo_dir / calls[1]).exists()
