@@ -2,7 +2,8 @@
 
 django-tasks has no periodic tasks, so the worker schedules: each round it enqueues the
 daily jobs that have come due (``jobs.due_jobs_enqueue``, once per clinic-local day),
-the frequent sweep (appointment reminders, aftercare) every few minutes, and then runs
+the frequent sweep (appointment reminders, aftercare) every few minutes, the photograph
+file sweep once a day (and once when it starts, after whatever stopped it), and then runs
 what the database backend has queued. With the immediate backend (tests, or
 ``PISTOR_TASKS_BACKEND``), enqueuing runs the task at once and there is no queue to run.
 """
@@ -20,18 +21,23 @@ from django_tasks import task_backends
 from pistor.messaging.constants import SWEEP_INTERVAL_SECONDS
 from pistor.messaging.jobs import due_jobs_enqueue
 from pistor.messaging.tasks import messaging_sweep
+from pistor.photos.tasks import photo_files_sweep_daily
 
 MAX_TASKS_PER_ROUND = 100
 # Finished task rows are kept two weeks (to look into a failure), then removed, or the table
 # would grow by a row for every audit seal; django-tasks-db's own default age.
 TASK_RESULTS_KEPT_DAYS = 14
 PRUNE_INTERVAL_SECONDS = 3600
+# Leftover photograph files come only from failures (photos.services.photo_files_sweep), so
+# a daily look is enough; listing every stored file more often would cost a large clinic.
+PHOTO_SWEEP_INTERVAL_SECONDS = 24 * 3600
 
 
 @dataclass
 class WorkerState:
     last_sweep: float | None = None
     last_prune: float | None = None
+    last_photo_sweep: float | None = None
 
 
 def finished_tasks_prune(*, now: dt.datetime) -> int:
@@ -73,6 +79,15 @@ def worker_round(
     if state.last_sweep is None or tick - state.last_sweep >= SWEEP_INTERVAL_SECONDS:
         messaging_sweep.enqueue()
         state.last_sweep = tick
+    photo_sweep_due = state.last_photo_sweep is None or (
+        tick - state.last_photo_sweep >= PHOTO_SWEEP_INTERVAL_SECONDS
+    )
+    if photo_sweep_due:
+        # A task, not a call: a failing sweep is recorded with its task and does not hold up
+        # the reminders. Two workers sweeping at once do no harm: the storage takes a file
+        # already removed as removed.
+        photo_files_sweep_daily.enqueue()
+        state.last_photo_sweep = tick
     ran = queued_tasks_run()
     if ran and (state.last_prune is None or tick - state.last_prune >= PRUNE_INTERVAL_SECONDS):
         # The backend stamps finished_at with the real time, so prune by it too.

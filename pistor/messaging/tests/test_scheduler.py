@@ -106,10 +106,15 @@ def test_the_worker_runs_what_the_database_backend_queued(settings, clinic):
     state = WorkerState()
     worker_round(state, now=dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC), monotonic=1000.0)
     worker_round(state, now=dt.datetime(2027, 1, 4, 9, 1, tzinfo=dt.UTC), monotonic=1060.0)
-    # One sweep (the next is due five minutes later) and one run of each daily job.
+    # One sweep (the next is due five minutes later), one run of each daily job, and the
+    # photograph file sweep the worker runs as it starts (the next is due a day later).
     counts = Counter(r.task_path.rsplit(".", 1)[1] for r in DBTaskResult.objects.all())
     counts.pop("seal_audit_trail", None)  # asked for by the audit events the jobs wrote
-    assert counts == {"messaging_sweep": 2, "daily_job_run": len(DailyJob)}
+    assert counts == {
+        "messaging_sweep": 2,
+        "daily_job_run": len(DailyJob),
+        "photo_files_sweep_daily": 1,
+    }
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     # Finished rows are kept two weeks, then cleared away.
     assert finished_tasks_prune(now=dt.datetime.now(dt.UTC)) == 0

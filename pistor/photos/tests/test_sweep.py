@@ -114,3 +114,29 @@ def test_a_sweep_stopped_by_a_failing_delete_records_what_it_removed(
     event = AuditEvent.objects.get(event_type="photo.files_swept")
     assert event.after == {"removed": 1, "files": [calls[0]]}
     assert not (photo_dir / calls[0]).exists() and (photo_dir / calls[1]).exists()
+
+
+def test_the_worker_sweeps_when_it_starts_and_then_once_a_day(photo_dir):
+    from pistor.messaging.worker import PHOTO_SWEEP_INTERVAL_SECONDS, WorkerState, worker_round
+
+    storage = photo_storage()
+    leftovers = []
+
+    def leftover(name: str) -> str:
+        saved = storage.save(name, ContentFile(b"x"))
+        _aged(photo_dir, saved, hours=2)
+        leftovers.append(saved)
+        return saved
+
+    state = WorkerState()
+    first = leftover("clinic-1/patient-1/left-by-a-crash.jpg")
+    worker_round(state, monotonic=1000.0)  # the tests' task backend runs tasks at once
+    assert not (photo_dir / first).exists()
+
+    second = leftover("clinic-1/patient-1/left-later.jpg")
+    worker_round(state, monotonic=1000.0 + PHOTO_SWEEP_INTERVAL_SECONDS - 1)
+    assert (photo_dir / second).exists()  # not a day yet
+    worker_round(state, monotonic=1000.0 + PHOTO_SWEEP_INTERVAL_SECONDS)
+    assert not (photo_dir / second).exists()
+    swept = AuditEvent.objects.filter(event_type="photo.files_swept").order_by("pk")
+    assert [event.after["files"] for event in swept] == [[first], [second]]
