@@ -139,4 +139,4 @@ def test_the_worker_sweeps_when_it_starts_and_then_once_a_day(photo_dir):
     worker_round(state, monotonic=1000.0 + PHOTO_SWEEP_INTERVAL_SECONDS)
     assert not (photo_dir / second).exists()
     swept = AuditEvent.objects.filter(event_type="photo.files_swept").order_by("pk")
-    assert [event.after["files"] for event in swept] == [[first], [second]]
+    assert [(event.after or {}).get("files") for event in swept] == [[first], [second]]
