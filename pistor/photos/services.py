@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
@@ -239,8 +240,51 @@ class OpenedPhoto:
     filename: str
 
 
-def photo_open(*, photo: Photo, by: User, rendition: str) -> OpenedPhoto:
-    """Open one of the photograph's files to stream it, recording who opened which."""
+#: How long a gallery's thumbnails may be fetched under its listing event. Long enough for
+#: lazy loading as the user scrolls; a gallery opened again is listed (and audited) again.
+LISTED_THUMB_MAX_AGE = dt.timedelta(minutes=10)
+_LISTED_THUMB_SALT = "pistor.photos.listed-thumb"
+
+
+def photos_listed(
+    *, clinic: Clinic, patient: Patient, photos: list[Photo], by: User
+) -> dict[int, str]:
+    """Record that ``by`` was shown ``photos`` (a gallery page), in one event naming them
+    all, and return for each a listing token: its thumbnail fetched with the token, by the
+    same user within ``LISTED_THUMB_MAX_AGE``, is covered by this event rather than
+    writing one of its own (a gallery of 60 wrote 60 ``photo.viewed`` events)."""
+    if not photos:
+        return {}
+    audit_record(
+        clinic=clinic,
+        actor=by,
+        event_type=AuditEventType.PHOTOS_LISTED,
+        subject_type="patient",
+        subject_id=patient.pk,
+        after={"photos": [photo.pk for photo in photos]},
+    )
+    signer = signing.TimestampSigner(salt=_LISTED_THUMB_SALT)
+    return {photo.pk: signer.sign(f"{by.pk}:{photo.pk}") for photo in photos}
+
+
+def _listed_thumb(token: str, *, photo: Photo, by: User) -> bool:
+    """Whether ``token`` is a listing token of this photograph, given to this user lately."""
+    if not token:
+        return False
+    signer = signing.TimestampSigner(salt=_LISTED_THUMB_SALT)
+    try:
+        # A token is short; a long value is not one, and is not worth a signature check.
+        value = signer.unsign(token[:200], max_age=LISTED_THUMB_MAX_AGE)
+    except signing.BadSignature:  # also an expired one
+        return False
+    return bool(value == f"{by.pk}:{photo.pk}")
+
+
+def photo_open(*, photo: Photo, by: User, rendition: str, listing: str = "") -> OpenedPhoto:
+    """Open one of the photograph's files to stream it, recording who opened which.
+
+    A thumbnail fetched with the listing token its gallery gave (``photos_listed``) is
+    already named by that gallery's event, so it records none of its own."""
     if rendition not in Rendition.values:
         raise _fail("rendition", "Ask for the original, display or thumb rendition.")
     key = photo.key_for(rendition)
@@ -250,14 +294,15 @@ def photo_open(*, photo: Photo, by: User, rendition: str) -> OpenedPhoto:
         else "image/jpeg"
     )
     handle = _open(key)
-    audit_record(
-        clinic=photo.clinic,
-        actor=by,
-        event_type=AuditEventType.PHOTO_VIEWED,
-        subject_type="photo",
-        subject_id=photo.pk,
-        after={"patient": photo.patient_id, "rendition": rendition},
-    )
+    if not (rendition == Rendition.THUMB and _listed_thumb(listing, photo=photo, by=by)):
+        audit_record(
+            clinic=photo.clinic,
+            actor=by,
+            event_type=AuditEventType.PHOTO_VIEWED,
+            subject_type="photo",
+            subject_id=photo.pk,
+            after={"patient": photo.patient_id, "rendition": rendition},
+        )
     extension = key.rsplit(".", 1)[-1]
     return OpenedPhoto(handle, content_type, f"photo-{photo.pk}-{rendition}.{extension}")
 

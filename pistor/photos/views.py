@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +66,13 @@ def _photo_url(photo: Photo, rendition: str) -> str:
 def photo_list_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.PHOTO_VIEW)
     photos = photo_list(clinic_id=patient.clinic_id, patient_id=patient.pk)
+    listing = services.photos_listed(
+        clinic=_clinic(request), patient=patient, photos=photos, by=_actor(request)
+    )
+    for photo in photos:
+        photo.thumb_url = (  # type: ignore[attr-defined]
+            f"{_photo_url(photo, Rendition.THUMB)}?{urlencode({'listing': listing[photo.pk]})}"
+        )
     consent = photo_consent_in_force(clinic_id=patient.clinic_id, patient_id=patient.pk)
     return render(
         request,
@@ -183,7 +191,13 @@ def photo_file_view(request: HttpRequest, pk: int, rendition: str) -> HttpRespon
     if rendition not in Rendition.values:
         raise NotFound("No such photograph.")
     photo = photo_get(clinic_id=_clinic(request).pk, pk=pk)
-    return photo_response(services.photo_open(photo=photo, by=_actor(request), rendition=rendition))
+    opened = services.photo_open(
+        photo=photo,
+        by=_actor(request),
+        rendition=rendition,
+        listing=request.GET.get("listing", ""),
+    )
+    return photo_response(opened)
 
 
 def _pick(request: HttpRequest, name: str, patient: Patient) -> Photo | None:

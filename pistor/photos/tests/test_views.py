@@ -5,6 +5,8 @@ comparison, the marketing export, and query counts with 60 photographs."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -117,6 +119,72 @@ def test_the_file_is_streamed_to_staff_with_no_store_and_audited(
     event = AuditEvent.objects.get(event_type="photo.viewed")
     assert (event.subject_type, event.subject_id) == ("photo", str(photo.pk))
     assert event.actor_id == practitioner.pk
+
+
+def _thumb_urls(html: str) -> list[str]:
+    return [unescape(src) for src in re.findall(r'<img src="([^"]+/thumb/[^"]*)"', html)]
+
+
+def test_a_gallery_is_one_listing_event_that_covers_its_thumbnails(
+    staff, client, clinic, practitioner, nurse, patient
+):
+    photos = [
+        photo_of(clinic=clinic, patient=patient, by=practitioner, view=view)
+        for view in ("thighs-front", "thighs-back", "face-front")
+    ]
+    html = staff.get(reverse("photos:list", args=[patient.pk])).content.decode()
+    listed = AuditEvent.objects.get(event_type="photo.listed")
+    assert (listed.subject_type, listed.subject_id) == ("patient", str(patient.pk))
+    assert listed.actor_id == practitioner.pk
+    assert sorted((listed.after or {})["photos"]) == sorted(photo.pk for photo in photos)
+    urls = _thumb_urls(html)
+    assert len(urls) == 3
+    for url in urls:
+        response = staff.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+    # Named by the listing: no event of their own.
+    assert not AuditEvent.objects.filter(event_type="photo.viewed").exists()
+
+    token = urls[0].split("listing=", 1)[1]
+    first = int(re.findall(r"/(\d+)/file/thumb/", urls[0])[0])
+    other = next(photo for photo in photos if photo.pk != first)
+    opened_without_cover = [
+        # the display rendition with a thumbnail's token
+        urls[0].replace("/thumb", "/display"),
+        # another photograph's thumbnail with this one's token
+        reverse("photos:file", args=[other.pk, "thumb"]) + f"?listing={token}",
+        # a forged token
+        urls[0][:-3] + "xyz",
+        # no token at all
+        reverse("photos:file", args=[first, "thumb"]),
+    ]
+    for url in opened_without_cover:
+        assert staff.get(url).status_code == 200
+    assert AuditEvent.objects.filter(event_type="photo.viewed").count() == 4
+
+    # Another staff member replaying the practitioner's gallery links is audited as usual.
+    colleague = signed_in_client(client, nurse)
+    assert colleague.get(urls[0]).status_code == 200
+    assert AuditEvent.objects.filter(event_type="photo.viewed", actor=nurse).count() == 1
+
+
+def test_a_listing_token_lapses(staff, clinic, practitioner, patient, monkeypatch):
+    from pistor.photos import services
+
+    photo_of(clinic=clinic, patient=patient, by=practitioner)
+    html = staff.get(reverse("photos:list", args=[patient.pk])).content.decode()
+    (url,) = _thumb_urls(html)
+    assert staff.get(url).status_code == 200  # within its time: covered by the listing
+    assert not AuditEvent.objects.filter(event_type="photo.viewed").exists()
+    monkeypatch.setattr(services, "LISTED_THUMB_MAX_AGE", dt.timedelta(0))
+    assert staff.get(url).status_code == 200  # lapsed: audited on its own
+    assert AuditEvent.objects.filter(event_type="photo.viewed").count() == 1
+
+
+def test_an_empty_gallery_lists_nothing(staff, patient):
+    assert staff.get(reverse("photos:list", args=[patient.pk])).status_code == 200
+    assert not AuditEvent.objects.filter(event_type="photo.listed").exists()
 
 
 def test_another_clinics_user_gets_404_and_no_bytes(
