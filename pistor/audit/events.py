@@ -134,7 +134,7 @@ class AuditEventType(models.TextChoices):
     # Photographs
     PHOTO_UPLOADED = "photo.uploaded", "Photograph taken or uploaded"
     PHOTO_VIEWED = "photo.viewed", "Photograph opened"
-    PHOTOS_LISTED = "photo.listed", "Photographs listed, with their thumbnails"
+    PHOTOS_LISTED = "photo.listed", "Photographs shown on a gallery or comparison page"
     PHOTO_FILED = "photo.filed", "Photograph filed under a treatment session"
     PHOTO_WITHDRAWN = "photo.withdrawn", "Photograph withdrawn"
     PHOTO_EXPORTED = "photo.exported", "Photograph exported for publicity"

@@ -240,19 +240,20 @@ class OpenedPhoto:
     filename: str
 
 
-#: How long a gallery's thumbnails may be fetched under its listing event. Long enough for
-#: lazy loading as the user scrolls; a gallery opened again is listed (and audited) again.
-LISTED_THUMB_MAX_AGE = dt.timedelta(minutes=10)
-_LISTED_THUMB_SALT = "pistor.photos.listed-thumb"
+#: How long the images of a page that listed photographs may be fetched under its event.
+#: Long enough for lazy loading as the user scrolls; a page opened again is audited again.
+LISTED_IMAGE_MAX_AGE = dt.timedelta(minutes=10)
+_LISTED_IMAGE_SALT = "pistor.photos.listed-image"
 
 
 def photos_listed(
-    *, clinic: Clinic, patient: Patient, photos: list[Photo], by: User
+    *, clinic: Clinic, patient: Patient, photos: list[Photo], by: User, rendition: str
 ) -> dict[int, str]:
-    """Record that ``by`` was shown ``photos`` (a gallery page), in one event naming them
-    all, and return for each a listing token: its thumbnail fetched with the token, by the
-    same user within ``LISTED_THUMB_MAX_AGE``, is covered by this event rather than
-    writing one of its own (a gallery of 60 wrote 60 ``photo.viewed`` events)."""
+    """Record that ``by`` was shown ``photos`` on one page (the gallery's thumbnails, the
+    comparison's two screen-size images), in one event naming them all, and return for
+    each a listing token. Its ``rendition`` fetched with the token, by the same user within
+    ``LISTED_IMAGE_MAX_AGE``, is covered by this event rather than writing one of its own:
+    a gallery of 60 photographs wrote 60 ``photo.viewed`` events, a comparison four."""
     if not photos:
         return {}
     audit_record(
@@ -261,30 +262,31 @@ def photos_listed(
         event_type=AuditEventType.PHOTOS_LISTED,
         subject_type="patient",
         subject_id=patient.pk,
-        after={"photos": [photo.pk for photo in photos]},
+        after={"photos": [photo.pk for photo in photos], "rendition": rendition},
     )
-    signer = signing.TimestampSigner(salt=_LISTED_THUMB_SALT)
-    return {photo.pk: signer.sign(f"{by.pk}:{photo.pk}") for photo in photos}
+    signer = signing.TimestampSigner(salt=_LISTED_IMAGE_SALT)
+    return {photo.pk: signer.sign(f"{by.pk}:{photo.pk}:{rendition}") for photo in photos}
 
 
-def _listed_thumb(token: str, *, photo: Photo, by: User) -> bool:
-    """Whether ``token`` is a listing token of this photograph, given to this user lately."""
+def _listed(token: str, *, photo: Photo, by: User, rendition: str) -> bool:
+    """Whether ``token`` is this photograph's listing token for ``rendition``, given to
+    this user lately."""
     if not token:
         return False
-    signer = signing.TimestampSigner(salt=_LISTED_THUMB_SALT)
+    signer = signing.TimestampSigner(salt=_LISTED_IMAGE_SALT)
     try:
         # A token is short; a long value is not one, and is not worth a signature check.
-        value = signer.unsign(token[:200], max_age=LISTED_THUMB_MAX_AGE)
+        value = signer.unsign(token[:200], max_age=LISTED_IMAGE_MAX_AGE)
     except signing.BadSignature:  # also an expired one
         return False
-    return bool(value == f"{by.pk}:{photo.pk}")
+    return bool(value == f"{by.pk}:{photo.pk}:{rendition}")
 
 
 def photo_open(*, photo: Photo, by: User, rendition: str, listing: str = "") -> OpenedPhoto:
     """Open one of the photograph's files to stream it, recording who opened which.
 
-    A thumbnail fetched with the listing token its gallery gave (``photos_listed``) is
-    already named by that gallery's event, so it records none of its own."""
+    An image fetched with the listing token its page gave (``photos_listed``) is already
+    named by that page's event, so it records none of its own."""
     if rendition not in Rendition.values:
         raise _fail("rendition", "Ask for the original, display or thumb rendition.")
     key = photo.key_for(rendition)
@@ -294,7 +296,7 @@ def photo_open(*, photo: Photo, by: User, rendition: str, listing: str = "") -> 
         else "image/jpeg"
     )
     handle = _open(key)
-    if not (rendition == Rendition.THUMB and _listed_thumb(listing, photo=photo, by=by)):
+    if not _listed(listing, photo=photo, by=by, rendition=rendition):
         audit_record(
             clinic=photo.clinic,
             actor=by,

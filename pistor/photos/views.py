@@ -60,19 +60,30 @@ def _photo_url(photo: Photo, rendition: str) -> str:
     return reverse("photos:file", args=[photo.pk, rendition])
 
 
+def _listed_urls(
+    request: HttpRequest, patient: Patient, photos: list[Photo], rendition: str
+) -> None:
+    """Record the page's one listing event and give each photograph its ``image_url``:
+    ``rendition`` with the listing token that puts its fetch under that event."""
+    listing = services.photos_listed(
+        clinic=_clinic(request),
+        patient=patient,
+        photos=photos,
+        by=_actor(request),
+        rendition=rendition,
+    )
+    for photo in photos:
+        query = urlencode({"listing": listing[photo.pk]})
+        photo.image_url = f"{_photo_url(photo, rendition)}?{query}"  # type: ignore[attr-defined]
+
+
 @staff_required(Action.PHOTO_VIEW)
 @require_GET
 @never_cache
 def photo_list_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.PHOTO_VIEW)
     photos = photo_list(clinic_id=patient.clinic_id, patient_id=patient.pk)
-    listing = services.photos_listed(
-        clinic=_clinic(request), patient=patient, photos=photos, by=_actor(request)
-    )
-    for photo in photos:
-        photo.thumb_url = (  # type: ignore[attr-defined]
-            f"{_photo_url(photo, Rendition.THUMB)}?{urlencode({'listing': listing[photo.pk]})}"
-        )
+    _listed_urls(request, patient, photos, Rendition.THUMB)
     consent = photo_consent_in_force(clinic_id=patient.clinic_id, patient_id=patient.pk)
     return render(
         request,
@@ -237,6 +248,8 @@ def photo_compare_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
         before, after = groups[0].photos[0], groups[0].photos[-1]
     if before and after and before.taken_at > after.taken_at:
         before, after = after, before
+    if before and after:
+        _listed_urls(request, patient, [before, after], Rendition.DISPLAY)
     return render(
         request,
         "photos/photo_compare.html",

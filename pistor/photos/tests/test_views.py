@@ -137,6 +137,7 @@ def test_a_gallery_is_one_listing_event_that_covers_its_thumbnails(
     assert (listed.subject_type, listed.subject_id) == ("patient", str(patient.pk))
     assert listed.actor_id == practitioner.pk
     assert sorted((listed.after or {})["photos"]) == sorted(photo.pk for photo in photos)
+    assert (listed.after or {})["rendition"] == "thumb"
     urls = _thumb_urls(html)
     assert len(urls) == 3
     for url in urls:
@@ -177,7 +178,7 @@ def test_a_listing_token_lapses(staff, clinic, practitioner, patient, monkeypatc
     (url,) = _thumb_urls(html)
     assert staff.get(url).status_code == 200  # within its time: covered by the listing
     assert not AuditEvent.objects.filter(event_type="photo.viewed").exists()
-    monkeypatch.setattr(services, "LISTED_THUMB_MAX_AGE", dt.timedelta(0))
+    monkeypatch.setattr(services, "LISTED_IMAGE_MAX_AGE", dt.timedelta(0))
     assert staff.get(url).status_code == 200  # lapsed: audited on its own
     assert AuditEvent.objects.filter(event_type="photo.viewed").count() == 1
 
@@ -235,6 +236,18 @@ def test_the_comparison_shows_two_photographs_of_a_view_side_by_side_and_as_a_sl
         f"/photos/{later.pk}/file/display/"
     )
     assert 'id="compare-slider"' in html and "photos/compare.js" in html
+    # One event for the page, naming both; its four images (side by side, slider) none.
+    listed = AuditEvent.objects.get(event_type="photo.listed")
+    assert listed.after == {"photos": [first.pk, later.pk], "rendition": "display"}
+    images = [unescape(src) for src in re.findall(r'<img src="([^"]+/display/[^"]*)"', html)]
+    assert len(images) == 4
+    for image in images:
+        assert staff.get(image).status_code == 200
+    assert not AuditEvent.objects.filter(event_type="photo.viewed").exists()
+    # The token covers the screen-size image it was given for, not the original.
+    original = images[0].replace("/display/", "/original/")
+    assert staff.get(original).status_code == 200
+    assert AuditEvent.objects.filter(event_type="photo.viewed").count() == 1
 
 
 def test_the_comparison_refuses_two_different_views_and_another_patients_photo(
