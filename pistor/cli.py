@@ -536,7 +536,8 @@ def cmd_audit_seal(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Every few seconds until stopped (or the parent demo exits): enqueue the reminders
-    and daily jobs that are due, run the queued tasks, and seal the audit trail."""
+    and daily jobs that are due (the photograph file sweep among them), run the queued
+    tasks, and seal the audit trail."""
     _django_setup()
     import time
 
@@ -550,8 +551,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     parent = os.getppid()
     state = WorkerState()
     print(
-        f"Pistor worker: running reminders and queued tasks, sealing the audit trail every "
-        f"{interval:g} s (Ctrl+C to stop)"
+        "Pistor worker: running reminders, queued tasks and the daily photograph file sweep, "
+        f"sealing the audit trail every {interval:g} s (Ctrl+C to stop)"
     )
     sys.stdout.flush()
     while True:

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from pistor.audit.models import AuditEvent
 from pistor.photos.demo import demo_thighs_image
 from pistor.photos.models import Photo
 from pistor.photos.tests.factories import photo_consent
@@ -87,6 +88,12 @@ def _wait_until_drawn(page, selector: str) -> None:
     raise AssertionError(f"{selector} was never drawn")
 
 
+def _photos_viewed() -> list[str]:
+    """The renditions of the photo.viewed events so far, in order."""
+    events = AuditEvent.objects.filter(event_type="photo.viewed").order_by("pk")
+    return [str((event.after or {}).get("rendition")) for event in events]
+
+
 def _local(when: dt.datetime) -> str:
     return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
 
@@ -150,11 +157,24 @@ def test_journey_baseline_and_session_6_thigh_photographs_compared_with_the_slid
     expect(page.locator("#view-thighs-front .photo-tile")).to_have_count(2)
     baseline, later = Photo.objects.filter(patient=patient).order_by("taken_at")
     assert baseline.session_id is None and later.session_id == sixth.pk
+    for tile in (baseline, later):
+        _wait_until_drawn(page, f"#photo-{tile.pk} img")
+    opened_before_comparing = _photos_viewed()
 
     page.locator("#photo-compare").click()
     for side in ("#compare-before", "#compare-after"):
         expect(page.locator(side)).to_be_visible()
         _wait_until_drawn(page, side)
+    for layer in ("#slider-before", "#slider-after"):
+        _wait_until_drawn(page, layer)
+    # The gallery's thumbnails and the comparison's four images came under their pages'
+    # listing events: not one photo.viewed each (the upload page's guide is one, opened
+    # without a listing).
+    assert "thumb" not in opened_before_comparing
+    assert _photos_viewed() == opened_before_comparing
+    compared = AuditEvent.objects.filter(event_type="photo.listed").order_by("pk").last()
+    assert compared is not None
+    assert compared.after == {"photos": [baseline.pk, later.pk], "rendition": "display"}
     assert f"/photos/{baseline.pk}/file/" in page.locator("#compare-before").get_attribute("src")
     assert f"/photos/{later.pk}/file/" in page.locator("#compare-after").get_attribute("src")
 
