@@ -804,7 +804,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inventory_alerts = inventory_commands.add_parser(
         "alerts",
-        help="email each clinic's managers its stock alerts (run daily)",
+        help="email each clinic's managers its stock alerts (pistor worker does it daily)",
         description="Queue (or, without a task worker, send) the daily stock alert email: low "
         "stock, batches expiring soon, opened vials near their limit, cold-chain flags.",
     )
@@ -814,7 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
     photos_commands = photos.add_subparsers(dest="photos_command", metavar="ACTION", required=True)
     photos_sweep = photos_commands.add_parser(
         "sweep",
-        help="remove photograph files that no photograph in use names (run daily)",
+        help="remove photograph files that no photograph in use names (pistor worker does it daily)",
         description="Remove photograph files older than an hour that no photograph in use "
         "names: left behind by an upload whose transaction did not commit, or a withdrawal "
         "whose delete failed. The removal is recorded in the audit trail.",
