@@ -814,7 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
     photos_commands = photos.add_subparsers(dest="photos_command", metavar="ACTION", required=True)
     photos_sweep = photos_commands.add_parser(
         "sweep",
-        help="remove photograph files that no photograph in use names (pistor worker does it daily)",
+        help="remove photograph files no photograph in use names (pistor worker does it daily)",
         description="Remove photograph files older than an hour that no photograph in use "
         "names: left behind by an upload whose transaction did not commit, or a withdrawal "
         "whose delete failed. The removal is recorded in the audit trail.",
