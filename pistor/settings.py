@@ -103,6 +103,9 @@ AUDIT_SEAL_COALESCE_SECONDS = float(
 )
 AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_INTERVAL_SECONDS", "2"))
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("PISTOR_AUDIT_SEAL_GRACE_SECONDS", "300"))
+# PostgreSQL: an event that records only a read commits without waiting for the WAL flush
+# unless this is on (pistor.audit.services.audit_waits_for_flush says why).
+AUDIT_READS_WAIT_FOR_FLUSH = env_bool("PISTOR_AUDIT_READS_WAIT_FOR_FLUSH", False)
 # django-tasks with django-tasks-db's database backend: tasks are rows that `pistor worker`
 # (started by `pistor demo`, run beside `pistor serve`) picks up, so a send survives a
 # restart. Tests run each task at once (ImmediateBackend), as PISTOR_TASKS_BACKEND may too.

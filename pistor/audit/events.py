@@ -154,6 +154,11 @@ class AuditEventType(models.TextChoices):
 #: them with "View", not "View changes".
 VIEW_EVENTS = frozenset({AuditEventType.PATIENT_VIEWED, AuditEventType.PATIENT_LIST_VIEWED})
 
+#: Events that record only that someone looked (the two above, and the photograph pages'):
+#: each is committed on its own by the page that looked, with nothing else in its
+#: transaction (see ``audit.services.audit_waits_for_flush``).
+READ_EVENTS = VIEW_EVENTS | {AuditEventType.PHOTO_VIEWED, AuditEventType.PHOTOS_LISTED}
+
 _LABELS: dict[str, str] = {str(member.value): str(member.label) for member in AuditEventType}
 
 

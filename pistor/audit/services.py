@@ -33,7 +33,7 @@ from pistor.audit.anchor import (
     checkpoint_write,
     seal_mac,
 )
-from pistor.audit.events import AuditEventType
+from pistor.audit.events import READ_EVENTS, AuditEventType
 from pistor.audit.models import AuditChain, AuditEvent, AuditSeal, AuditSealerState
 from pistor.core.context import current_request_id
 from pistor.core.rows import model_insert
@@ -141,6 +141,22 @@ def audit_event(
     )
 
 
+def audit_waits_for_flush(event: AuditEvent) -> bool:
+    """Whether committing ``event`` on its own waits for the database to flush it to disk.
+
+    An event that records only that someone looked (``READ_EVENTS``), committed by itself,
+    does not wait on PostgreSQL: waiting cost the record page a third of its throughput
+    (benchmarks/README.md, issue 7). A crash of the database server within a fraction of
+    a second of the commit can then lose that one event, never corrupt the trail: the
+    sealer's own commit waits for the flush, which carries every event it sealed to disk
+    with it, so a sealed event is never lost. The embedded SQLite default already commits
+    every transaction this way (WAL with ``synchronous=NORMAL``). Every change's event
+    commits with the change and waits. ``PISTOR_AUDIT_READS_WAIT_FOR_FLUSH=1`` makes read
+    events wait too.
+    """
+    return settings.AUDIT_READS_WAIT_FOR_FLUSH or event.event_type not in READ_EVENTS
+
+
 def _appended(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:
     # audit_record takes exactly audit_event's arguments: one signature, checked as one.
     def audit_record(*args: P.args, **kwargs: P.kwargs) -> AuditEvent:
@@ -153,7 +169,7 @@ def _appended(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:
         """
         event = build(*args, **kwargs)
         # The ORM's INSERT without compiling it: pages write one on every visit (issue 7).
-        model_insert(event)
+        model_insert(event, waits_for_flush=audit_waits_for_flush(event))
         audit_written()
         return event
 

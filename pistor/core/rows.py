@@ -99,6 +99,7 @@ def model_get(
     *,
     annotations: Mapping[str, str] | None = None,
     insert: Model | None = None,
+    insert_waits_for_flush: bool = True,
     connection: BaseDatabaseWrapper | None = None,
 ) -> M | None:
     """The one row of ``model`` that ``where`` (on its table, aliased ``r``) selects, or
@@ -112,7 +113,8 @@ def model_get(
 
     ``insert`` (an unsaved instance, as for ``model_insert``; ``params`` then a mapping) is
     inserted if, and only if, the row is found: the record of reading it. On PostgreSQL
-    the read and the INSERT are one statement; elsewhere two, with the same outcome."""
+    the read and the INSERT are one statement; elsewhere two, with the same outcome.
+    ``insert_waits_for_flush`` is ``model_insert``'s ``waits_for_flush``."""
     connection = connections[connection.alias if connection else DEFAULT_DB_ALIAS]
     extra = "".join(f", {expression}" for expression in (annotations or {}).values())
     written = ""
@@ -126,7 +128,7 @@ def model_get(
             # a second statement costs no round trip.
             found = model_get(model, where, params, annotations=annotations, connection=connection)
             if found is not None:
-                model_insert(insert, connection=connection)
+                model_insert(insert, waits_for_flush=insert_waits_for_flush, connection=connection)
             return found
         columns, values = _insert_values(insert, connection)
         named = {f"insert_{index}": value for index, value in enumerate(values)}
@@ -140,6 +142,7 @@ def model_get(
             f"({columns}) SELECT {marks} FROM {model._meta.db_table} r WHERE {where} "
             f"RETURNING {pk_column}) "
         )
+        extra += _commit_without_flush(connection, insert_waits_for_flush)
         extra += f", (SELECT {pk_column} FROM written)"  # noqa: S608
     sql = (
         f"{written}SELECT {model_columns(model, 'r')}{extra} "  # noqa: S608
@@ -184,9 +187,33 @@ def _inserted(instance: Model, pk: Any, connection: BaseDatabaseWrapper) -> None
     instance._state.db = connection.alias
 
 
-def model_insert(instance: Model, *, connection: BaseDatabaseWrapper | None = None) -> None:
+def _commit_without_flush(connection: BaseDatabaseWrapper, waits_for_flush: bool) -> str:
+    """A result column that makes the statement's own transaction commit without waiting
+    for PostgreSQL's WAL flush, or "" where it must wait.
+
+    Only a statement that is its whole transaction (autocommit) may skip the wait: inside
+    a transaction the setting would also cover the writes around it, which always wait.
+    ``set_config(…, true)`` lasts until that transaction ends, and the commit reads it.
+    Elsewhere "": SQLite in WAL mode with ``synchronous=NORMAL`` never waits for a flush
+    at commit."""
+    if waits_for_flush or connection.vendor != "postgresql" or not connection.get_autocommit():
+        return ""
+    return ", set_config('synchronous_commit', 'off', true)"
+
+
+def model_insert(
+    instance: Model,
+    *,
+    waits_for_flush: bool = True,
+    connection: BaseDatabaseWrapper | None = None,
+) -> None:
     """INSERT ``instance`` (a model with an auto-incremented id, no save() of its own and no
-    save signals listened to) and set its id, as ``save(force_insert=True)`` would."""
+    save signals listened to) and set its id, as ``save(force_insert=True)`` would.
+
+    With ``waits_for_flush=False``, an INSERT that is its own transaction commits without
+    waiting for PostgreSQL to flush it to disk (``synchronous_commit`` off for that
+    transaction alone): a crash of the database server in the next fraction of a second
+    can lose it, never leave it half-written. Inside a transaction it waits as always."""
     connection = connections[connection.alias if connection else DEFAULT_DB_ALIAS]
     meta = instance._meta
     columns, values = _insert_values(instance, connection)
@@ -194,7 +221,8 @@ def model_insert(instance: Model, *, connection: BaseDatabaseWrapper | None = No
     pk_column = connection.ops.quote_name(str(meta.pk.column))
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({marks}) RETURNING {pk_column}{PREPARED}"
+        f"VALUES ({marks}) RETURNING {pk_column}"
+        f"{_commit_without_flush(connection, waits_for_flush)}{PREPARED}"
     )
     with _writing(connection, True), connection.cursor() as cursor:
         cursor.execute(sql, values)

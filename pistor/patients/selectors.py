@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
+from pistor.audit.services import audit_waits_for_flush
 from pistor.core.errors import NotFound
 from pistor.core.rows import model_get, row_id
 from pistor.patients.models import Patient
@@ -156,6 +157,7 @@ def patient_get(
             {"patient": key, "clinic": clinic.pk},
             annotations=annotations,
             insert=opened,
+            insert_waits_for_flush=opened is None or audit_waits_for_flush(opened),
         )
     if patient is None:
         raise NotFound("No such patient at this clinic.")
