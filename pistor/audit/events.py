@@ -150,14 +150,17 @@ class AuditEventType(models.TextChoices):
     SYSTEM_STARTED = "system.started", "System started"
 
 
-#: Events that record that someone looked, not that something changed: the trail links
-#: them with "View", not "View changes".
-VIEW_EVENTS = frozenset({AuditEventType.PATIENT_VIEWED, AuditEventType.PATIENT_LIST_VIEWED})
-
-#: Events that record only that someone looked (the two above, and the photograph pages'):
-#: each is committed on its own by the page that looked, with nothing else in its
-#: transaction (see ``audit.services.audit_waits_for_flush``).
-READ_EVENTS = VIEW_EVENTS | {AuditEventType.PHOTO_VIEWED, AuditEventType.PHOTOS_LISTED}
+#: Events that record only that someone looked, not that something changed: the trail
+#: links them with "View" and shows what they name, and each is committed on its own by
+#: the page that looked, without waiting for the disk (``audit_waits_for_flush``).
+VIEW_EVENTS = frozenset(
+    {
+        AuditEventType.PATIENT_VIEWED,
+        AuditEventType.PATIENT_LIST_VIEWED,
+        AuditEventType.PHOTO_VIEWED,
+        AuditEventType.PHOTOS_LISTED,
+    }
+)
 
 _LABELS: dict[str, str] = {str(member.value): str(member.label) for member in AuditEventType}
 

@@ -185,6 +185,14 @@ def audit_has_changes(event: AuditEvent) -> bool:
     return not audit_is_view(event) and bool(event.before or event.after)
 
 
+def audit_view_details(event: AuditEvent) -> list[tuple[str, Any]]:
+    """(name, value) rows of what a view event names (the photographs shown, the
+    rendition, the search), for display; nothing for any other event."""
+    if not audit_is_view(event):
+        return []
+    return list((event.after or {}).items())
+
+
 def audit_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
     """(field, before, after) rows for display, in field order of first appearance."""
     before = event.before or {}

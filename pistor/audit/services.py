@@ -33,7 +33,7 @@ from pistor.audit.anchor import (
     checkpoint_write,
     seal_mac,
 )
-from pistor.audit.events import READ_EVENTS, AuditEventType
+from pistor.audit.events import VIEW_EVENTS, AuditEventType
 from pistor.audit.models import AuditChain, AuditEvent, AuditSeal, AuditSealerState
 from pistor.core.context import current_request_id
 from pistor.core.rows import model_insert
@@ -144,7 +144,7 @@ def audit_event(
 def audit_waits_for_flush(event: AuditEvent) -> bool:
     """Whether committing ``event`` on its own waits for the database to flush it to disk.
 
-    An event that records only that someone looked (``READ_EVENTS``), committed by itself,
+    An event that records only that someone looked (``VIEW_EVENTS``), committed by itself,
     does not wait on PostgreSQL: waiting cost the record page a third of its throughput
     (benchmarks/README.md, issue 7). A crash of the database server within a fraction of
     a second of the commit can then lose that one event, never corrupt the trail: the
@@ -154,7 +154,7 @@ def audit_waits_for_flush(event: AuditEvent) -> bool:
     commits with the change and waits. ``PISTOR_AUDIT_READS_WAIT_FOR_FLUSH=1`` makes read
     events wait too.
     """
-    return settings.AUDIT_READS_WAIT_FOR_FLUSH or event.event_type not in READ_EVENTS
+    return settings.AUDIT_READS_WAIT_FOR_FLUSH or event.event_type not in VIEW_EVENTS
 
 
 def _appended(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:

@@ -19,6 +19,7 @@ from pistor.audit.selectors import (
     audit_has_changes,
     audit_patient_id_for_record_number,
     audit_subject_names,
+    audit_view_details,
 )
 from pistor.clinics.permissions import Action, can
 
@@ -102,8 +103,9 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
 def audit_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
     event = audit_event_get(clinic=clinic, pk=pk)
+    show_patient_names = _may_see_patient_names(request)
     names = audit_subject_names(
-        clinic=clinic, events=[event], show_patient_names=_may_see_patient_names(request)
+        clinic=clinic, events=[event], show_patient_names=show_patient_names
     )
     response = render(
         request,
@@ -114,6 +116,8 @@ def audit_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "subject": names.get((event.subject_type, event.subject_id), ""),
             # A view records who looked, not a change: its details are not "what changed".
             "changes": audit_changes(event) if audit_has_changes(event) else [],
+            # A search's words may be a patient's name: shown to those who may see names.
+            "details": audit_view_details(event) if show_patient_names else [],
         },
     )
     response["Cache-Control"] = "no-store"

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import signed_in_client
-from pistor.audit.events import READ_EVENTS, AuditEventType
+from pistor.audit.events import VIEW_EVENTS, AuditEventType
 from pistor.audit.models import AuditEvent, AuditSeal
 from pistor.audit.services import audit_record, audit_seal, audit_verify
 from pistor.core.rows import model_get, model_insert
@@ -60,7 +60,7 @@ def test_only_an_event_that_records_a_look_commits_without_waiting(clinic, manag
     # every other event waits; SQLite's statements never carry the setting.
     for event_type in AuditEventType:
         statements = _sent(lambda event_type=event_type: _record(clinic, manager, event_type))
-        expected = ON_POSTGRESQL and event_type in READ_EVENTS
+        expected = ON_POSTGRESQL and event_type in VIEW_EVENTS
         assert bool(_skipping(statements)) is expected, (event_type, statements)
         if ON_POSTGRESQL:
             # Set for the one statement's transaction; the connection's next ones wait.
@@ -85,10 +85,10 @@ def test_inside_a_transaction_a_read_event_waits_like_the_writes_around_it(clini
 
 def test_the_setting_makes_read_events_wait_too(clinic, manager, settings):
     settings.AUDIT_READS_WAIT_FOR_FLUSH = True
-    for event_type in READ_EVENTS:
+    for event_type in VIEW_EVENTS:
         statements = _sent(lambda event_type=event_type: _record(clinic, manager, event_type))
         assert _skipping(statements) == [], event_type
-    assert AuditEvent.objects.count() == len(READ_EVENTS)
+    assert AuditEvent.objects.count() == len(VIEW_EVENTS)
 
 
 def test_a_read_that_writes_its_record_skips_the_wait_and_still_finds_and_writes(clinic, manager):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import signed_in_client
-from pistor.audit.events import AuditEventType
+from pistor.audit.events import VIEW_EVENTS, AuditEventType
 from pistor.audit.models import AuditEvent
 from pistor.audit.selectors import audit_event_list, audit_subject_names
 from pistor.audit.services import audit_record
@@ -307,3 +307,44 @@ def test_a_view_event_page_shows_no_changes(manager_client, clinic, manager):
     response = manager_client.get(reverse("audit:detail", args=[opened.pk]))
     assert response.context["changes"] == []
     assert "opened the record" in response.content.decode()
+
+
+def test_every_view_event_is_offered_as_a_view_and_shows_what_it_names(
+    manager_client, clinic, manager
+):
+    # A look records no change: the trail says "View" and the detail lists what the look
+    # named (the photographs shown and their size, the search's words) as such.
+    for event_type in VIEW_EVENTS:
+        looked = event(
+            clinic,
+            manager,
+            event_type=event_type,
+            before=None,
+            after={"photos": [7, 9], "query": "o'brien"},
+        )
+        rows = {
+            row["event"].pk: row
+            for row in manager_client.get(reverse("audit:list")).context["rows"]
+        }
+        assert rows[looked.pk]["has_changes"] is False, event_type
+        detail = manager_client.get(reverse("audit:detail", args=[looked.pk]))
+        assert detail.context["changes"] == [], event_type
+        assert detail.context["details"] == [("photos", [7, 9]), ("query", "o'brien")]
+        html = detail.content.decode()
+        assert 'id="audit-details"' in html and "[7, 9]" in html and "o&#x27;brien" in html
+        assert "not a change of values" in html
+    changed = event(clinic, manager, before={"phone": "1"}, after={"phone": "2"})
+    detail = manager_client.get(reverse("audit:detail", args=[changed.pk]))
+    assert detail.context["details"] == [] and 'id="audit-details"' not in detail.content.decode()
+
+
+def test_what_a_view_names_is_shown_only_to_those_who_may_see_patient_names(
+    manager_client, clinic, manager, monkeypatch
+):
+    searched = event(
+        clinic, manager, event_type=AuditEventType.PATIENT_LIST_VIEWED, after={"query": "zoë"}
+    )
+    monkeypatch.setattr("pistor.audit.views._may_see_patient_names", lambda request: False)
+    detail = manager_client.get(reverse("audit:detail", args=[searched.pk]))
+    assert detail.status_code == 200
+    assert detail.context["details"] == [] and "zoë" not in detail.content.decode()
