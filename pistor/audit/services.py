@@ -145,7 +145,7 @@ def audit_waits_for_flush(event: AuditEvent) -> bool:
     """Whether committing ``event`` on its own waits for the database to flush it to disk.
 
     An event that records only that someone looked (``VIEW_EVENTS``), committed by itself,
-    does not wait on PostgreSQL: waiting cost the record page a third of its throughput
+    does not wait on PostgreSQL: the wait made every record opening about 0.5 ms slower
     (benchmarks/README.md, issue 7). A crash of the database server within a fraction of
     a second of the commit can then lose that one event, never corrupt the trail: the
     sealer's own commit waits for the flush, which carries every event it sealed to disk

@@ -17,6 +17,7 @@ from pistor.audit.selectors import (
     audit_event_label,
     audit_event_list,
     audit_has_changes,
+    audit_is_view,
     audit_patient_id_for_record_number,
     audit_subject_names,
     audit_view_details,
@@ -118,6 +119,7 @@ def audit_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "changes": audit_changes(event) if audit_has_changes(event) else [],
             # A search's words may be a patient's name: shown to those who may see names.
             "details": audit_view_details(event) if show_patient_names else [],
+            "is_view": audit_is_view(event),
         },
     )
     response["Cache-Control"] = "no-store"

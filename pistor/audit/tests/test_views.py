@@ -348,3 +348,4 @@ def test_what_a_view_names_is_shown_only_to_those_who_may_see_patient_names(
     detail = manager_client.get(reverse("audit:detail", args=[searched.pk]))
     assert detail.status_code == 200
     assert detail.context["details"] == [] and "zoë" not in detail.content.decode()
+    assert "records that someone looked" in detail.content.decode()
