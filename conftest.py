@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFactory
@@ -9,6 +13,20 @@ from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFacto
 pytest_plugins = ["pistor.testing.fuzz"]
 pytest_plugins += ["pistor.testing.pathway"]  # moving_clock
 pytest_plugins += ["pistor.testing.threads"]  # threads_share_a_file_database
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_directories_removed():
+    # settings.py gives each test process scratch directories of its own (audit
+    # checkpoints, photographs); removed at the end so runs do not pile them up in /tmp.
+    yield
+    from django.conf import settings
+
+    scratch = Path(tempfile.gettempdir())
+    photos = settings.STORAGES["photos"].get("OPTIONS", {}).get("location", "")
+    for path in (Path(settings.AUDIT_CHECKPOINT_FILE).parent, Path(photos)):
+        if path.parent == scratch and path.name.startswith("pistor-test-"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
