@@ -21,9 +21,10 @@ def _scratch_directories_removed():
     # checkpoints, photographs); removed at the end so runs do not pile them up in /tmp.
     yield
     from django.conf import settings
+    from django.core.files.storage import storages
 
     scratch = Path(tempfile.gettempdir())
-    photos = settings.STORAGES["photos"].get("OPTIONS", {}).get("location", "")
+    photos = str(getattr(storages["photos"], "location", ""))  # a bucket has none
     for path in (Path(settings.AUDIT_CHECKPOINT_FILE).parent, Path(photos)):
         if path.parent == scratch and path.name.startswith("pistor-test-"):
             shutil.rmtree(path, ignore_errors=True)
