@@ -28,6 +28,21 @@ _SKIPS_FLUSH = "set_config('synchronous_commit', 'off', true)"
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def _commits_wait_on_this_connection():
+    # The test server runs with synchronous_commit off for speed (scripts/test): set it on
+    # for this connection, as a production server has it, so that a setting outliving its
+    # statement would show.
+    if not ON_POSTGRESQL:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit")
+
+
 def _sent(action):
     with CaptureQueriesContext(connection) as captured:
         action()
