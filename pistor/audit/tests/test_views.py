@@ -350,3 +350,34 @@ def test_what_a_view_names_is_shown_only_to_those_who_may_see_patient_names(
     assert detail.status_code == 200
     assert detail.context["details"] == [] and "zoë" not in detail.content.decode()
     assert "records that someone looked" in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("subject_type", "subject_id"),
+    # As the product writes them: one record; a kind of record but no one record (a list
+    # or a search names its patients in its details); no record at all.
+    [("patient", "7"), ("patient", ""), ("", "")],
+)
+def test_every_event_type_opens_whatever_record_it_names(
+    manager_client, clinic, manager, subject_type, subject_id
+):
+    written = {
+        event_type: event(
+            clinic,
+            manager,
+            event_type=event_type,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            after={"patient_ids": [7], "query": "ana"},
+        )
+        for event_type in AuditEventType
+    }
+    assert manager_client.get(reverse("audit:list")).status_code == 200
+    for event_type, one in written.items():
+        detail = manager_client.get(reverse("audit:detail", args=[one.pk]))
+        assert detail.status_code == 200, event_type
+        html = detail.content.decode()
+        opens_patient = reverse("patients:detail", args=[7]) in html
+        assert opens_patient is (subject_id == "7"), event_type
+        if subject_type and not subject_id:
+            assert "No single record" in html, event_type
