@@ -176,6 +176,8 @@ MIDDLEWARE = [
     # django-otp's device state and the clinic membership, from one query (issue 7).
     "pistor.accounts.middleware.StaffContextMiddleware",
     "pistor.accounts.access.DenyByDefaultMiddleware",
+    # Text holding NUL refused before any view reads a form (core.middleware).
+    "pistor.core.middleware.UnstorableTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -102,6 +103,56 @@ class RequestSizeLimitMiddleware:
         if limit is not None and length > limit:
             return too_large_response(request)
         return self.get_response(request)
+
+
+UNSTORABLE_TEXT_MESSAGE = (
+    "Something you sent contains the NUL character (code 0), which has no place in text "
+    "and cannot be stored. Nothing was saved. Go back, type the text again rather than "
+    "pasting it, and resend."
+)
+
+
+def _holds_nul(data: Any) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in data.lists()
+    )
+
+
+class UnstorableTextMiddleware:
+    """Refuses, before any view runs, a query string or form that carries a NUL character.
+
+    PostgreSQL cannot store NUL in text and SQLite would keep it silently, so text holding
+    one is refused at the one door every page shares: a view that reads the form itself
+    cannot forget it. Django's form fields refuse NUL too; this covers the rest. No browser
+    sends one from a person's typing, so a plain page is answer enough. The API is left to
+    its schemas, which refuse NUL naming the field (``pistor.api.schemas``).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if _is_api(request):
+            return None
+        # A NUL reaches a query string only as "%00": the common request parses nothing.
+        refused = "%00" in request.META.get("QUERY_STRING", "") and _holds_nul(request.GET)
+        if not refused and request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Parsed by the CSRF check already, or by the view next; only forms are parsed.
+            refused = _holds_nul(request.POST) or any(
+                "\x00" in (upload.name or "")
+                for _field, uploads in request.FILES.lists()
+                for upload in uploads
+            )
+        if not refused:
+            return None
+        # Rendered without the request's context, as the 413 page is.
+        page = render_to_string("400_unstorable.html", {"message": UNSTORABLE_TEXT_MESSAGE})
+        return HttpResponse(page, status=400)
 
 
 class NoStoreMiddleware:
