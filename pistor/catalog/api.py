@@ -550,7 +550,7 @@ class ProtocolIn(InputSchema):
     name: CleanStr = Field(..., min_length=1, max_length=200)
     description: CleanStr = Field("", max_length=5000)
     indications: list[CleanStr] = Field(..., description="Catalog indication codes.")
-    phases: list[PhaseIn]
+    phases: list[PhaseIn] = Field(..., max_length=services.PHASES_MOST)
     maintenance: MaintenanceIn | None = None
     sources: list[CleanStr] = Field(default_factory=list, description="Catalog source tags.")
 
@@ -568,7 +568,7 @@ class ProductIn(InputSchema):
     manufacturer: CleanStr = Field(..., min_length=1, max_length=200)
     description: CleanStr = Field("", max_length=5000)
     form: CleanStr = Field(..., description="solution, gel, kit or powder.")
-    composition: list[ComponentIn]
+    composition: list[ComponentIn] = Field(..., max_length=services.COMPONENTS_MOST)
     unit_volume: QuantityIn | None = None
     regulatory_status: CleanStr = Field("unknown", max_length=20)
     sources: list[CleanStr] = Field(default_factory=list)

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.forms import BaseFormSet, formset_factory
 
+from pistor.catalog.services import COMPONENTS_MOST, PHASES_MOST
 from pistor.clinical.catalog.loader import PRODUCT_FORMS
 from pistor.clinical.catalog.types import Catalog, Product, Protocol
 from pistor.core.errors import ValidationFailed
@@ -101,7 +102,17 @@ class BasePhaseFormSet(BaseFormSet):
             raise forms.ValidationError("A protocol needs at least one phase of sessions.")
 
 
-PhaseFormSet = formset_factory(PhaseForm, formset=BasePhaseFormSet, extra=2, max_num=4)
+# absolute_max as low as max_num: Django's default (max_num + 1000) would build and render
+# a thousand forms for a posted TOTAL_FORMS of a million, seconds of work and megabytes of
+# page for one request. Above the bound the formset refuses with "at most N".
+PhaseFormSet = formset_factory(
+    PhaseForm,
+    formset=BasePhaseFormSet,
+    extra=2,
+    max_num=PHASES_MOST,
+    absolute_max=PHASES_MOST,
+    validate_max=True,
+)
 
 
 class ProductForm(forms.Form):
@@ -169,7 +180,14 @@ class BaseComponentFormSet(BaseFormSet):
             raise forms.ValidationError("List at least one ingredient of the product.")
 
 
-ComponentFormSet = formset_factory(ComponentForm, formset=BaseComponentFormSet, extra=3, max_num=20)
+ComponentFormSet = formset_factory(
+    ComponentForm,
+    formset=BaseComponentFormSet,
+    extra=3,
+    max_num=COMPONENTS_MOST,
+    absolute_max=COMPONENTS_MOST,
+    validate_max=True,
+)
 
 
 # --------------------------------------------------------------------------------------

@@ -232,6 +232,13 @@ def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+# The most phases a clinic protocol and ingredients a clinic product may list, at every door
+# (the pages' formsets and the API's schemas): the longest built-in course has three phases
+# and the richest product seven ingredients (a test holds the built-in catalog within both).
+PHASES_MOST = 4
+COMPONENTS_MOST = 20
+
+
 def clinic_protocol_create(
     *, clinic: Clinic, actor: User | None, data: Mapping[str, Any], catalog: Catalog | None = None
 ) -> ClinicProtocol:

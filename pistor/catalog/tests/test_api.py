@@ -8,6 +8,7 @@ import pytest
 
 from pistor.api.services import api_token_create
 from pistor.catalog.models import ClinicProduct, ClinicProtocol
+from pistor.catalog.services import COMPONENTS_MOST, PHASES_MOST
 from pistor.catalog.tests.factories import clinic_product_data, clinic_protocol_data
 from pistor.clinical.catalog import load_catalog
 from pistor.clinical.protocols import plan_course
@@ -201,3 +202,30 @@ def test_manager_creates_a_clinic_product(client, manager, clinic):
     assert refused.status_code == 422
     assert refused.json()["extra"]["field"].startswith("composition[0]")
     assert ClinicProduct.objects.count() == 1
+
+
+def test_more_phases_or_ingredients_than_any_door_allows_is_422_and_stores_nothing(
+    client, manager, clinic
+):
+    headers = _auth(manager, clinic)
+    too_long = {**PROTOCOL, "phases": PROTOCOL["phases"] * (PHASES_MOST + 1)}
+    response = client.post(
+        f"{BASE}/protocols", too_long, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 422
+    assert "phases" in response.content.decode()
+    product = clinic_product_data(code="house-many")
+    product["composition"] = product["composition"][:1] * (COMPONENTS_MOST + 1)
+    response = client.post(
+        f"{BASE}/products", product, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 422
+    assert "composition" in response.content.decode()
+    assert not ClinicProtocol.objects.exists()
+    assert not ClinicProduct.objects.exists()
+
+
+def test_every_built_in_entry_fits_what_a_clinic_entry_may_hold():
+    # A manager copying or adapting a built-in course or product must be able to save it.
+    assert max(len(p.phases) for p in CATALOG.protocols.values()) <= PHASES_MOST
+    assert max(len(p.composition) for p in CATALOG.products.values()) <= COMPONENTS_MOST

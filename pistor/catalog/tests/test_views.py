@@ -7,10 +7,12 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.forms import BaseFormSet
 from django.urls import reverse
 from django.utils.html import escape
 
 from conftest import signed_in_client
+from pistor.catalog import forms as catalog_forms
 from pistor.catalog.drawing import SKIN_PX_PER_MM
 from pistor.catalog.models import ClinicProtocol
 from pistor.clinical.catalog import load_catalog
@@ -374,3 +376,48 @@ def test_htmx_redraw_answers_only_the_sample_course(client, practitioner):
     )
     assert bad.status_code == 400
     assert b'id="sample-start-error"' in bad.content
+
+
+# --- Formsets bounded by what the page allows ------------------------------------------
+
+
+def _pistor_formsets():
+    # Every formset the product builds is in the catalog's forms; a new one elsewhere is
+    # found once its module is imported (here, through the URL configuration).
+    assert catalog_forms.PhaseFormSet and catalog_forms.ComponentFormSet
+    found, todo = [], list(BaseFormSet.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if getattr(cls, "form", None) is not None and cls.form.__module__.startswith("pistor"):
+            found.append(cls)
+    return found
+
+
+def test_every_formset_is_bounded_at_its_own_maximum():
+    formsets = _pistor_formsets()
+    assert len(formsets) >= 2
+    for formset in formsets:
+        # Django's default bound is max_num + 1000 forms built for one posted number.
+        assert formset.absolute_max == formset.max_num, formset.__name__
+
+
+@pytest.mark.parametrize(
+    ("page", "post", "prefix", "most"),
+    [
+        ("catalog:protocol_create", _protocol_post, "phases", 4),
+        ("catalog:product_create", _product_post, "composition", 20),
+    ],
+)
+@pytest.mark.parametrize("claimed", ["1000000", "1" * 400])
+def test_a_posted_form_count_beyond_the_page_maximum_is_refused_cheaply(
+    client, manager, page, post, prefix, most, claimed
+):
+    response = signed_in_client(client, manager).post(
+        reverse(page), post(**{f"{prefix}-TOTAL_FORMS": claimed})
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert f"Please submit at most {most} forms." in body
+    drawn = set(re.findall(rf'name="{prefix}-(\d+)-', body))
+    assert 0 < len(drawn) <= most
