@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.conf import settings
@@ -55,6 +57,62 @@ RAW_BODIES = ["{bad json", '{"a": 1e999999}', '{"a": NaN}', "\x00", "[" * 500 + 
 _INPUT = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
 
 
+class _Forms(HTMLParser):
+    """Each form of a page: where it is sent, how, and its fields (hidden ones with value)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._open: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._open = {
+                "action": found.get("action", ""),
+                "method": found.get("method", "get").lower(),
+                "fields": [],
+            }
+            self.forms.append(self._open)
+        elif (
+            self._open is not None
+            and tag in ("input", "select", "textarea")
+            and found.get("name")
+            and found.get("type") not in ("submit", "button")
+        ):
+            hidden = found.get("type") == "hidden"
+            self._open["fields"].append((found["name"], found.get("value", "") if hidden else None))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+
+
+def _forms_sent_elsewhere(page_url: str, body: str) -> list[tuple[str, str, list[Any]]]:
+    """(method, address, fields) of each form on the page that is sent to another address.
+
+    The page's own address is probed with its field names already; these are the doors a
+    page opens onto (an addendum, stock used, a line added) that the route walk only GETs.
+    """
+    parser = _Forms()
+    parser.feed(body)
+    doors = []
+    for form in parser.forms:
+        action = urljoin(page_url, form["action"] or page_url).partition("#")[0]
+        if urlsplit(action).netloc not in ("", "testserver") or action == page_url:
+            continue
+        if "logout" in action or form["method"] not in ("get", "post"):
+            continue
+        doors.append(
+            (
+                form["method"],
+                urlsplit(action)._replace(netloc="", scheme="").geturl(),
+                form["fields"],
+            )
+        )
+    return doors
+
+
 def _manager_and_world() -> tuple[Any, Any, routes.World]:
     clinic = ClinicFactory()
     manager = UserFactory()
@@ -73,17 +131,42 @@ def _crashes(label: str, response: Any) -> list[str]:
     return [f"{label}: {response.status_code}"] if response.status_code >= 500 else []
 
 
-def test_no_page_answers_bad_input_with_a_server_error():
-    manager, _clinic, world = _manager_and_world()
-    client = signed_in_client(Client(raise_request_exception=False), manager)
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.PRACTITIONER])
+def test_no_page_answers_bad_input_with_a_server_error(role):
+    manager, clinic, world = _manager_and_world()
+    caller = manager
+    if role != Role.MANAGER:
+        caller = UserFactory()
+        MembershipFactory(user=caller, clinic=clinic, role=role)
     failures: list[str] = []
+    doors_probed: set[tuple[str, str, tuple[str, ...]]] = set()
+    pages_shown = 0
     for route in routes.page_routes():
         if route.key == "accounts:logout":
             continue  # would end the session the rest of the corpus runs in
+        # Signed in afresh for each route: a probe can end the session (accepting an
+        # invitation signs out whoever was signed in), and every page after it would then
+        # be probed as a stranger and answer with the sign-in redirect.
+        client = signed_in_client(Client(raise_request_exception=False), caller)
         url = routes.fill(route, world)
         page = client.get(url)
+        pages_shown += page.status_code == 200
         # A streamed file (a photograph) has no form to probe.
         body = b"".join(page.streaming_content) if page.streaming else page.content
+        for method, door, fields in _forms_sent_elsewhere(url, body.decode(errors="replace")):
+            key = (method, door, tuple(sorted(name for name, _ in fields)))
+            if key in doors_probed:
+                continue
+            doors_probed.add(key)
+            for value in VALUES:
+                data = {
+                    name: value if kept is None else kept
+                    for name, kept in fields
+                    if name != "csrfmiddlewaretoken"
+                }
+                send = getattr(client, method)
+                response = _rolled_back(lambda d=door, s=send, p=data: s(d, p))
+                failures += _crashes(f"{method.upper()} {door} {value[:20]!r}", response)
         names = sorted(set(_INPUT.findall(body.decode(errors="replace"))))
         names = [n for n in names if n != "csrfmiddlewaretoken"][:40]
         if not names:
@@ -96,10 +179,12 @@ def test_no_page_answers_bad_input_with_a_server_error():
             failures += _crashes(f"GET {url} {value[:20]!r}", client.get(url, params))
             failures += _crashes(
                 f"POST {url} {value[:20]!r}",
-                _rolled_back(lambda url=url, params=params: client.post(url, params)),
+                _rolled_back(lambda url=url, params=params, c=client: c.post(url, params)),
             )
     # Values the clinical core computes with, on the pages that take them.
     from pistor.clinical.catalog import load_catalog
+
+    client = signed_in_client(Client(raise_request_exception=False), caller)
 
     protocol = next(iter(load_catalog().protocols))
     for url, method, params in [
@@ -122,6 +207,9 @@ def test_no_page_answers_bad_input_with_a_server_error():
             failures += _crashes(
                 f"signed out {url}?next={value}", signed_out.get(url, {"next": value})
             )
+    # The walk must have reached the pages and doors it exists for, or it proves nothing.
+    assert pages_shown > 60, pages_shown
+    assert len(doors_probed) > 25, sorted(doors_probed)
     assert failures == []
 
 
