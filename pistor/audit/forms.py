@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from pistor.audit.events import SUBJECT_TYPES, AuditEventType
-from pistor.core.forms import ClinicDateField
+from pistor.core.forms import ClinicDateField, DateInput
 from pistor.core.rows import MAX_ID
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -23,13 +23,13 @@ class AuditFilterForm(forms.Form):
         required=False,
         label="From",
         input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     date_to = ClinicDateField(
         required=False,
         label="To (inclusive)",
         input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     older_than = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput

@@ -1,5 +1,5 @@
-"""Form pieces every page shares: a date field bounded to the clinic's calendar, and the one
-helper that puts errors beside their fields."""
+"""Form pieces every page shares: the browser's date and time pickers, a date field bounded
+to the clinic's calendar, and the one helper that puts errors beside their fields."""
 
 from __future__ import annotations
 
@@ -18,6 +18,39 @@ CALENDAR_VALIDATORS: list[Callable[[Any], None]] = [
     MinValueValidator(EARLIEST_DATE, message="Give a date from 1900 onwards."),
     MaxValueValidator(LATEST_DATE, message="Give a date before the year 2201."),
 ]
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, its value written as ISO 8601 (2026-12-15).
+
+    A browser drops any other value of a date input and shows the field empty: Django's
+    localised format (15/12/2026 in en-GB) would lose every date a page fills in for the
+    person, a suggested first session or an expiry being corrected.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    """The browser's time picker, its value written as the input requires (09:30)."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%H:%M")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, its value written as the input requires
+    (2026-12-15T09:30), in the clinic's local time."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class ClinicDateField(forms.DateField):

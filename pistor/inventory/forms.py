@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from pistor.core.forms import DateInput
 from pistor.inventory.constants import MANUAL_OUT_KINDS, ContainerForm, MovementKind, Occasion
 
 UNIT_CHOICES = [("mL", "mL"), ("uL", "µL"), ("count", "items"), ("mg", "mg")]
@@ -12,9 +13,7 @@ UNIT_CHOICES = [("mL", "mL"), ("uL", "µL"), ("count", "items"), ("mg", "mg")]
 class ReceiveForm(forms.Form):
     product = forms.ChoiceField(label="Product")
     lot = forms.CharField(label="Lot number", max_length=80)
-    expires_on = forms.DateField(
-        label="Expiry date", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label="Expiry date", widget=DateInput())
     quantity = forms.DecimalField(label="Quantity received", min_value=0, decimal_places=3)
     unit = forms.ChoiceField(choices=UNIT_CHOICES, initial="mL")
     supplier = forms.CharField(max_length=200, required=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pistor.core.forms import ClinicDateField
+from pistor.core.forms import ClinicDateField, DateInput
 from pistor.onlinebooking.constants import MAX_DAYS_AHEAD
 
 # No listed time is outside these years; beyond them, converting between time zones
@@ -42,7 +42,7 @@ class BookingForm(forms.Form):
     )
     date_of_birth = ClinicDateField(
         label="Date of birth",
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+        widget=DateInput(attrs={"autocomplete": "bday"}),
         error_messages={"invalid": "Give your date of birth as a date, e.g. 1985-03-21."},
     )
     email = forms.EmailField(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+from pistor.core.forms import DateInput
 from pistor.patients.constants import FitzpatrickType
 from pistor.patients.models import Patient
 from pistor.patients.services import EDITABLE_FIELDS
@@ -21,7 +22,7 @@ UK_AND_ISO_DATES = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
 class PatientForm(_PatientModelForm):
     date_of_birth = forms.DateField(
         input_formats=UK_AND_ISO_DATES,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text="Day, month, year.",
     )
 

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
+from pistor.core.forms import DateInput
 from pistor.plans.constants import MAX_SESSIONS, PriceKind
 
 
@@ -15,9 +16,7 @@ def _split(value: str) -> list[str]:
 
 class PlanCreateForm(forms.Form):
     protocol_code = forms.ChoiceField(label="Protocol")
-    first_session = forms.DateField(
-        label="First session", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    first_session = forms.DateField(label="First session", widget=DateInput())
     sessions = forms.IntegerField(
         label="Sessions in the first phase",
         required=False,
@@ -69,7 +68,7 @@ class PlanCreateForm(forms.Form):
 
 
 class PlanSessionForm(forms.Form):
-    planned_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    planned_on = forms.DateField(label="Date", widget=DateInput())
     areas = forms.CharField(label="Areas")
     technique_code = forms.CharField(label="Technique", max_length=60)
     product_codes = forms.CharField(label="Products (codes, comma-separated)", max_length=2000)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from pistor.core.forms import DateInput, DateTimeInput, TimeInput
 from pistor.scheduling.constants import CancelledBy, ResourceKind, VisitKind, Weekday
 
 
@@ -52,7 +53,7 @@ class MoveForm(forms.Form):
     starts_at = forms.DateTimeField(
         label="New start",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
 
 
@@ -66,7 +67,7 @@ class WeeklyForm(forms.Form):
                 self.fields[f"day{value}_{part}"] = forms.TimeField(
                     required=False,
                     label=f"{label} {words}",
-                    widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                    widget=TimeInput(),
                 )
 
     def rows(self) -> list[tuple[str, Any, Any]]:
@@ -100,14 +101,14 @@ class WeeklyForm(forms.Form):
 
 
 class ClosedDayForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=DateInput())
     reason = forms.CharField(required=False, max_length=200)
 
 
 class HoursExceptionForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    starts = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
-    ends = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(widget=DateInput())
+    starts = forms.TimeField(widget=TimeInput())
+    ends = forms.TimeField(widget=TimeInput())
 
 
 class AbsenceForm(forms.Form):
@@ -116,11 +117,11 @@ class AbsenceForm(forms.Form):
     starts_at = forms.DateTimeField(
         label="Away from",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     ends_at = forms.DateTimeField(
         label="Back at",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     reason = forms.CharField(required=False, max_length=200)

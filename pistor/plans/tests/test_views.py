@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from conftest import signed_in_client
@@ -160,3 +162,12 @@ def test_the_consent_drawn_up_from_a_plan_states_the_course_and_its_cost(
     assert "GBP 3040.00 including VAT" in text
     assert consent.product_codes == ["nctf-135ha"]
     assert consent.indication_code == "skin-rejuvenation"
+
+
+def test_the_suggested_first_session_fills_the_date_picker(client, patient, practitioner):
+    # A browser shows a date input empty unless its value is ISO (2026-12-15); the page's
+    # suggestion, a week from today, used to arrive as 15/12/2026 and vanish.
+    signed_in_client(client, practitioner)
+    page = client.get(reverse("plans:list", args=[patient.pk])).content.decode()
+    suggested = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    assert f'type="date" name="first_session" value="{suggested}"' in page
