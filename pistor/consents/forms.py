@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 
 from pistor.consents.constants import ConsentKind, PhotoUse
+from pistor.core.forms import IdPrefixedForm
 
 
 class ConsentCreateForm(forms.Form):
@@ -37,10 +38,12 @@ class SignatureForm(forms.Form):
     signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2_000_000)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(IdPrefixedForm):
+    id_prefix = "withdraw"
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000)
 
 
-class AddendumForm(forms.Form):
+class AddendumForm(IdPrefixedForm):
+    id_prefix = "addendum"
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
     reason = forms.CharField(max_length=10_000)

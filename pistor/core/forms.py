@@ -53,6 +53,22 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+class IdPrefixedForm(forms.Form):
+    """A form drawn beside others that ask for a field of the same name (a batch's recall,
+    stock-out and count forms; a consent's withdrawal and addendum all ask for a reason).
+
+    Each takes its element ids from its own ``id_prefix``: with Django's default ids the
+    page would repeat ``id_reason``, and a label or a link to it would find the other
+    form's field. The field names, and so what the form posts, stay as they are.
+    """
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class ClinicDateField(forms.DateField):
     """A ``DateField`` that refuses dates outside 1900–2200 with a message, not a crash."""
 

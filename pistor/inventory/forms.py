@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from pistor.core.forms import DateInput
+from pistor.core.forms import DateInput, IdPrefixedForm
 from pistor.inventory.constants import MANUAL_OUT_KINDS, ContainerForm, MovementKind, Occasion
 
 UNIT_CHOICES = [("mL", "mL"), ("uL", "µL"), ("count", "items"), ("mg", "mg")]
@@ -36,19 +36,22 @@ class UseForm(forms.Form):
     )
 
 
-class RecallForm(forms.Form):
+class RecallForm(IdPrefixedForm):
+    id_prefix = "recall"
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     reference = forms.CharField(label="Recall reference", max_length=120, required=False)
 
 
-class MovementForm(forms.Form):
+class MovementForm(IdPrefixedForm):
+    id_prefix = "movement"
     kind = forms.ChoiceField(choices=[(k.value, MovementKind(k).label) for k in MANUAL_OUT_KINDS])
     quantity = forms.DecimalField(min_value=0, decimal_places=3)
     unit = forms.ChoiceField(choices=UNIT_CHOICES, initial="mL")
     reason = forms.CharField(max_length=2000)
 
 
-class CountForm(forms.Form):
+class CountForm(IdPrefixedForm):
+    id_prefix = "count"
     counted = forms.DecimalField(label="Found on the shelf", min_value=0, decimal_places=3)
     unit = forms.ChoiceField(choices=UNIT_CHOICES, initial="mL")
     reason = forms.CharField(max_length=2000, required=False)

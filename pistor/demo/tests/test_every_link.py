@@ -1,4 +1,5 @@
-"""Every link the demo shows each of its staff leads somewhere that opens.
+"""Every link the demo shows each of its staff leads somewhere that opens, and every page
+it opens names each of its elements once.
 
 Starting from the home page, each demo account follows every link on every page it can
 reach, as a person clicking through would. A page that fails (5xx), a link to nothing
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections import deque
+from collections import Counter, deque
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,6 +27,7 @@ from pistor.demo.services import demo_load
 pytestmark = pytest.mark.django_db
 
 _LINK = re.compile(r'href="(/[^"#]*)')
+_ID = re.compile(r'\sid="([^"]+)"')
 # Signing out ends the walk; files and the API are served, not browsed.
 _NOT_FOLLOWED = re.compile(r"/accounts/logout/|^/static/|^/media/|^/api/")
 # Pages that differ only in their query string (a filter, a page number) are one page
@@ -63,7 +65,12 @@ def _walk(client: Client) -> tuple[int, list[str]]:
             continue
         if response.streaming or "text/html" not in response.headers.get("Content-Type", ""):
             continue
-        for href in _LINK.findall(response.content.decode(errors="replace")):
+        body = response.content.decode(errors="replace")
+        # An id twice on a page: a label, a link to #id or a script then finds the wrong one.
+        repeated = sorted(name for name, count in Counter(_ID.findall(body)).items() if count > 1)
+        if repeated:
+            faults.append(f"{url}: ids used more than once: {', '.join(repeated)}")
+        for href in _LINK.findall(body):
             link = html.unescape(href)
             if link not in seen and not _NOT_FOLLOWED.search(link):
                 queue.append(link)
@@ -77,4 +84,4 @@ def test_every_link_each_demo_staff_member_sees_opens(email):
     opened, faults = _walk(client)
     # Every role's pages link to records: a walk this short never got past the home page.
     assert opened > 100, opened
-    assert faults == []
+    assert faults == [], "\n".join(faults)
