@@ -2,9 +2,10 @@
 
 The server-side walk (``pistor/demo/tests/test_every_link.py``) proves each link opens; only
 a browser sees what the page then does: a script that fails, a refusal by the Content
-Security Policy, or a value the browser rejects (a date picker given 15/12/2026 shows empty
-and says so only in the console). Each demo account opens up to two pages of each kind
-(addresses alike but for their ids), following links from the home page.
+Security Policy, a value the browser rejects (a date picker given 15/12/2026 shows empty
+and says so only in the console), or a form control a screen reader cannot name. Each demo
+account opens up to two pages of each kind (addresses alike but for their ids), following
+links from the home page.
 """
 
 from __future__ import annotations
@@ -25,10 +26,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 _LINK = re.compile(r'href="(/[^"#]*)')
 _NOT_OPENED = re.compile(r"/accounts/logout/|^/static/|^/media/|^/api/|\.pdf|\.csv|\.ics")
 _OF_EACH_KIND = 2
+# Form controls a screen reader could not name: no label, no aria-label(ledby), no title,
+# and (for a button) no text.
+_UNNAMED_CONTROLS = """() => Array.from(document.querySelectorAll("input,select,textarea,button"))
+  .filter((el) => el.type !== "hidden" && !el.closest("[hidden]"))
+  .filter((el) => !((el.labels && el.labels.length) || el.getAttribute("aria-label")
+    || el.getAttribute("aria-labelledby") || el.getAttribute("title")
+    || (el.tagName === "BUTTON" && el.textContent.trim())
+    || (["submit", "button"].includes(el.type) && el.value)))
+  .map((el) => el.outerHTML.slice(0, 120))"""
 
 
 @pytest.mark.parametrize("email", ["practitioner@harbour.example", "manager@harbour.example"])
-def test_every_kind_of_page_runs_without_a_script_error_or_warning(page, live_server, email):
+def test_every_kind_of_page_runs_cleanly_and_names_its_controls(page, live_server, email):
     demo_load()
     signed_in = signed_in_client(Client(), User.objects.get(email=email))
     page.context.add_cookies(
@@ -64,6 +74,9 @@ def test_every_kind_of_page_runs_without_a_script_error_or_warning(page, live_se
         assert response is not None and response.ok, f"{url}: {response and response.status}"
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
+        problems += [
+            f"{url}: no name for {control}" for control in page.evaluate(_UNNAMED_CONTROLS)
+        ]
         for href in _LINK.findall(page.content()):
             link = html.unescape(href)
             if link not in seen and not _NOT_OPENED.search(link):
