@@ -46,14 +46,21 @@ def browser():
 
 
 class PageProblems:
-    """JavaScript errors and Content-Security-Policy refusals seen while a page ran."""
+    """JavaScript errors and warnings, and Content-Security-Policy refusals, seen while a page
+    ran."""
 
     def __init__(self) -> None:
         self.messages: list[str] = []
 
     def console(self, message) -> None:
         text = message.text
-        if message.type == "error" and "favicon" not in text and "status of 4" not in text:
+        # Warnings too: a browser reports a value it rejects (a date picker given 15/12/2026,
+        # which it then shows empty) only as a console warning.
+        if (
+            message.type in ("error", "warning")
+            and "favicon" not in text
+            and "status of 4" not in text
+        ):
             self.messages.append(text)
 
     def page_error(self, error) -> None:
