@@ -64,10 +64,11 @@ class WeeklyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for value, label in Weekday.choices:
             for part, words in (("start", "from"), ("end", "to")):
+                # Drawn in a table row without a <label>: the words go on the input itself.
                 self.fields[f"day{value}_{part}"] = forms.TimeField(
                     required=False,
                     label=f"{label} {words}",
-                    widget=TimeInput(),
+                    widget=TimeInput(attrs={"aria-label": f"{label} {words}"}),
                 )
 
     def rows(self) -> list[tuple[str, Any, Any]]:

@@ -4,8 +4,8 @@ The server-side walk (``pistor/demo/tests/test_every_link.py``) proves each link
 a browser sees what the page then does: a script that fails, a refusal by the Content
 Security Policy, a value the browser rejects (a date picker given 15/12/2026 shows empty
 and says so only in the console), or a form control a screen reader cannot name. Each demo
-account opens up to two pages of each kind (addresses alike but for their ids), following
-links from the home page.
+account, one of every role, opens up to two pages of each kind (addresses alike but for
+their ids), following links from the home page.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.test import Client
 
 from conftest import signed_in_client
 from pistor.accounts.models import User
+from pistor.demo.data import STAFF
 from pistor.demo.services import demo_load
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,7 +38,7 @@ _UNNAMED_CONTROLS = """() => Array.from(document.querySelectorAll("input,select,
   .map((el) => el.outerHTML.slice(0, 120))"""
 
 
-@pytest.mark.parametrize("email", ["practitioner@harbour.example", "manager@harbour.example"])
+@pytest.mark.parametrize("email", [email for email, *_ in STAFF])
 def test_every_kind_of_page_runs_cleanly_and_names_its_controls(page, live_server, email):
     demo_load()
     signed_in = signed_in_client(Client(), User.objects.get(email=email))
@@ -81,5 +82,6 @@ def test_every_kind_of_page_runs_cleanly_and_names_its_controls(page, live_serve
             link = html.unescape(href)
             if link not in seen and not _NOT_OPENED.search(link):
                 queue.append(link)
-    assert len(kinds) > 60, sorted(kinds)
+    # Even reception's walk reaches the calendar, patients and their records.
+    assert len(kinds) > 15, sorted(kinds)
     assert problems == []
