@@ -65,7 +65,7 @@ class IdPrefixedForm(forms.Form):
     id_prefix = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s" if self.id_prefix else "id_%s")
         super().__init__(*args, **kwargs)
 
 

@@ -12,7 +12,7 @@ import pytest
 from django import forms
 from django.urls import get_resolver
 
-from pistor.core.forms import ClinicDateField, errors_beside_fields
+from pistor.core.forms import ClinicDateField, IdPrefixedForm, errors_beside_fields
 
 # What a browser accepts as the value of each picker (the HTML standard's formats); any
 # other value is dropped and the field shows empty.
@@ -89,3 +89,18 @@ def test_every_date_and_time_picker_writes_its_value_as_the_browser_requires():
             checked.append((form_class.__name__, name))
     # The walk found the pickers it exists for: plans, scheduling, stock, patients, audit.
     assert len(checked) >= 10, checked
+
+
+def test_forms_drawn_side_by_side_take_their_own_ids_and_post_the_same_names():
+    class Withdraw(IdPrefixedForm):
+        id_prefix = "withdraw"
+        reason = forms.CharField()
+
+    class Addendum(IdPrefixedForm):
+        id_prefix = "addendum"
+        reason = forms.CharField()
+
+    page = str(Withdraw()) + str(Addendum())
+    assert 'id="id_withdraw_reason"' in page and 'id="id_addendum_reason"' in page
+    assert page.count('name="reason"') == 2
+    assert Withdraw({"reason": "Changed her mind"}).is_valid()
