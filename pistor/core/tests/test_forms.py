@@ -65,25 +65,27 @@ def _product_forms() -> list[type[forms.BaseForm]]:
     return found
 
 
-def _pickers(form_class: type[forms.BaseForm]) -> list[tuple[str, forms.Widget]]:
-    fields = dict(form_class.base_fields)
+def _pickers(form_class: type[forms.BaseForm]) -> list[tuple[str, str, forms.Widget]]:
+    """(field name, picker kind, widget) of each date or time picker of ``form_class``."""
+    fields: dict[str, forms.Field] = dict(getattr(form_class, "base_fields", {}))
     # Fields a form builds for itself (a week's opening hours) exist only once made; a form
     # that needs arguments to be made shows its declared fields.
     with contextlib.suppress(Exception):
         fields.update(form_class().fields)
-    return [
-        (name, field.widget)
-        for name, field in fields.items()
-        if getattr(field.widget, "input_type", None) in PICKER_VALUES
-    ]
+    pickers = []
+    for name, field in fields.items():
+        kind = getattr(field.widget, "input_type", None)
+        if kind in PICKER_VALUES:
+            pickers.append((name, str(kind), field.widget))
+    return pickers
 
 
 @pytest.mark.django_db
 def test_every_date_and_time_picker_writes_its_value_as_the_browser_requires():
     checked = []
     for form_class in _product_forms():
-        for name, widget in _pickers(form_class):
-            value, pattern = PICKER_VALUES[widget.input_type]
+        for name, kind, widget in _pickers(form_class):
+            value, pattern = PICKER_VALUES[kind]
             written = widget.format_value(value)
             assert re.fullmatch(pattern, str(written)), (form_class.__name__, name, written)
             checked.append((form_class.__name__, name))
