@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter, deque
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.test import Client
@@ -26,7 +26,7 @@ from pistor.demo.services import demo_load
 
 pytestmark = pytest.mark.django_db
 
-_LINK = re.compile(r'href="(/[^"#]*)')
+_LINK = re.compile(r'href="([^"#]*)')
 _ID = re.compile(r'\sid="([^"]+)"')
 # Signing out ends the walk; files and the API are served, not browsed.
 _NOT_FOLLOWED = re.compile(r"/accounts/logout/|^/static/|^/media/|^/api/")
@@ -71,7 +71,11 @@ def _walk(client: Client) -> tuple[int, list[str]]:
         if repeated:
             faults.append(f"{url}: ids used more than once: {', '.join(repeated)}")
         for href in _LINK.findall(body):
-            link = html.unescape(href)
+            # Relative too: the calendar's earlier and later days and the pagers are "?...".
+            address = urlsplit(urljoin(url, html.unescape(href)))
+            if address.scheme or address.netloc or not address.path.startswith("/"):
+                continue  # another site, mailto:, tel:
+            link = address.path + (f"?{address.query}" if address.query else "")
             if link not in seen and not _NOT_FOLLOWED.search(link):
                 queue.append(link)
     return len(seen), faults
