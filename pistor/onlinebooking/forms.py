@@ -52,7 +52,7 @@ class BookingForm(forms.Form):
         help_text="We send the confirmation here.",
     )
     phone = forms.CharField(
-        label="Mobile phone (optional)",
+        label="Mobile phone",
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),

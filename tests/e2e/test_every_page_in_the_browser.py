@@ -3,7 +3,10 @@
 The server-side walk (``pistor/demo/tests/test_every_link.py``) proves each link opens; only
 a browser sees what the page then does: a script that fails, a refusal by the Content
 Security Policy, a value the browser rejects (a date picker given 15/12/2026 shows empty
-and says so only in the console), or a form control a screen reader cannot name. Each demo
+and says so only in the console), or what a screen reader user would miss: a control, link
+or image with no name, a description pointing at an id the page lacks (Django points each
+field with help text at ``<id>_helptext``, so a template that draws the help text itself
+must give it that id), no main region, not exactly one top heading. Each demo
 account, one of every role, opens up to two pages of each kind (addresses alike but for
 their ids and their query's values), following links from the home page. Signed out, the
 same walk starts from every kind of address a patient is sent (intake, consent signing,
@@ -44,15 +47,42 @@ _NOT_OPENED = re.compile(r"/accounts/logout/|^/static/|^/media/|^/api/|\.pdf|\.c
 _OF_EACH_KIND = 2
 # Where a signed-out walk may go: the rest answers with the sign-in page.
 _PUBLIC = re.compile(r"^/(book|intake/fill|consents/s|accounts)/")
-# Form controls a screen reader could not name: no label, no aria-label(ledby), no title,
-# and (for a button) no text.
-_UNNAMED_CONTROLS = """() => Array.from(document.querySelectorAll("input,select,textarea,button"))
-  .filter((el) => el.type !== "hidden" && !el.closest("[hidden]"))
-  .filter((el) => !((el.labels && el.labels.length) || el.getAttribute("aria-label")
-    || el.getAttribute("aria-labelledby") || el.getAttribute("title")
-    || (el.tagName === "BUTTON" && el.textContent.trim())
-    || (["submit", "button"].includes(el.type) && el.value)))
-  .map((el) => el.outerHTML.slice(0, 120))"""
+# What a screen reader user would miss on a page, each fault named with the element:
+# a form control, link or image with no name; a label or ARIA reference to an id the page
+# does not have; no language, no main region, or not exactly one top heading.
+_ACCESSIBILITY_FAULTS = """() => {
+  const faults = [];
+  const shown = (el) => !el.closest("[hidden]") && el.type !== "hidden";
+  const named = (el) => el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")
+    || el.getAttribute("title");
+  const tag = (el) => el.outerHTML.slice(0, 120);
+  for (const el of document.querySelectorAll("input,select,textarea,button")) {
+    if (shown(el) && !((el.labels && el.labels.length) || named(el)
+        || (el.tagName === "BUTTON" && el.textContent.trim())
+        || (["submit", "button"].includes(el.type) && el.value)))
+      faults.push("no name for " + tag(el));
+  }
+  for (const el of document.querySelectorAll("a[href]")) {
+    if (shown(el) && !(el.textContent.trim() || named(el) || el.querySelector("img[alt]")))
+      faults.push("no name for the link " + tag(el));
+  }
+  for (const el of document.querySelectorAll("img:not([alt])")) faults.push("no alt on " + tag(el));
+  for (const el of document.querySelectorAll("svg[role=img]")) {
+    if (!named(el)) faults.push("no name for the image " + tag(el));
+  }
+  for (const el of document.querySelectorAll("[aria-labelledby],[aria-describedby],label[for]")) {
+    const ids = [el.getAttribute("aria-labelledby"), el.getAttribute("aria-describedby"),
+                 el.getAttribute("for")].join(" ").split(/\\s+/).filter(Boolean);
+    for (const id of ids) {
+      if (!document.getElementById(id)) faults.push(`#${id} missing, named by ` + tag(el));
+    }
+  }
+  if (!document.documentElement.lang) faults.push("no lang on <html>");
+  if (!document.querySelector("main")) faults.push("no <main>");
+  const headings = document.querySelectorAll("h1").length;
+  if (headings !== 1) faults.push(`${headings} <h1> headings`);
+  return faults;
+}"""
 
 
 @dataclass
@@ -107,9 +137,7 @@ def _walk(
             problems.append(f"{url}: {response.status}")
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
-        problems += [
-            f"{url}: no name for {control}" for control in page.evaluate(_UNNAMED_CONTROLS)
-        ]
+        problems += [f"{url}: {fault}" for fault in page.evaluate(_ACCESSIBILITY_FAULTS)]
         for href in _LINK.findall(page.content()):
             # Relative too: the booking page's visit types and free times are "?type=...".
             address = urlsplit(urljoin(url, html.unescape(href)))
@@ -139,7 +167,7 @@ def test_every_kind_of_page_runs_cleanly_and_names_its_controls(page, live_serve
     walk = _walk(page, ["/"])
     # Even reception's walk reaches the calendar, patients and their records.
     assert len(walk.kinds) > 15, sorted(walk.kinds)
-    assert walk.problems == []
+    assert walk.problems == [], "\n".join(walk.problems)
 
 
 def _public_links() -> tuple[list[str], frozenset[str]]:
@@ -203,7 +231,7 @@ def test_every_public_page_runs_cleanly_and_names_its_controls(page, live_server
     # A visit's free times and the details form are the booking page's own addresses.
     assert f"/book/{HARBOUR}/?start&type" in walk.kinds, sorted(walk.kinds)
     assert "/accounts/password-reset/" in walk.landed, sorted(walk.landed)
-    assert walk.problems == []
+    assert walk.problems == [], "\n".join(walk.problems)
 
 
 @pytest.mark.parametrize("email", ["practitioner@harbour.example", "nurse@harbour.example"])
@@ -234,4 +262,4 @@ def test_the_second_factor_pages_run_cleanly_and_name_their_controls(page, live_
     )
     walk = _walk(page, ["/"], within=_PUBLIC)
     assert walk.landed & {"/accounts/verify/", "/accounts/setup-2fa/"}, walk.landed
-    assert walk.problems == []
+    assert walk.problems == [], "\n".join(walk.problems)
