@@ -128,7 +128,25 @@ def _rolled_back(send: Any) -> Any:
 
 
 def _crashes(label: str, response: Any) -> list[str]:
-    return [f"{label}: {response.status_code}"] if response.status_code >= 500 else []
+    if response.status_code >= 500:
+        return [f"{label}: {response.status_code}"]
+    return _missing_ids(label, response)
+
+
+_ID = re.compile(r'\sid="([^"]+)"')
+_ID_REFERENCE = re.compile(r'\s(?:for|aria-describedby|aria-labelledby)="([^"]+)"')
+
+
+def _missing_ids(label: str, response: Any) -> list[str]:
+    """Ids a label or a description names that the page lacks. Django points a field with
+    errors at ``<id>_error`` (and with help text at ``<id>_helptext``): a template that draws
+    a field's errors itself must give them that id, or a screen reader is told nothing."""
+    if response.streaming or "text/html" not in response.headers.get("Content-Type", ""):
+        return []
+    body = response.content.decode(errors="replace")
+    ids = set(_ID.findall(body))
+    named = {name for names in _ID_REFERENCE.findall(body) for name in names.split()}
+    return [f"{label}: no element #{name}" for name in sorted(named - ids)]
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.PRACTITIONER])
@@ -210,7 +228,7 @@ def test_no_page_answers_bad_input_with_a_server_error(role):
     # The walk must have reached the pages and doors it exists for, or it proves nothing.
     assert pages_shown > 60, pages_shown
     assert len(doors_probed) > 25, sorted(doors_probed)
-    assert failures == []
+    assert failures == [], "\n".join(failures)
 
 
 def _send(
@@ -267,4 +285,4 @@ def test_no_api_operation_answers_bad_input_with_a_server_error():
             path, json.dumps(body), content_type="application/json", headers=headers
         )
         failures += _crashes(f"POST {path} {body}", response)
-    assert failures == []
+    assert failures == [], "\n".join(failures)

@@ -57,8 +57,8 @@ def test_an_empty_form_shows_a_message_under_each_field(client):
     response = client.post(LOGIN, {"username": "", "password": ""})
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_username_errors"' in html and "Enter the email address" in html
-    assert 'id="id_password_errors"' in html and "Enter your password" in html
+    assert 'id="id_username_error"' in html and "Enter the email address" in html
+    assert 'id="id_password_error"' in html and "Enter your password" in html
 
 
 def test_signing_in_rotates_the_session_key_and_is_audited(client, nurse):

@@ -104,7 +104,7 @@ def test_a_bad_invitation_form_is_422_beside_the_field(client, manager):
     signed_in_client(client, manager)
     response = client.post("/staff/invite/", {"email": "nope", "role": "nurse"})
     assert response.status_code == 422
-    assert 'id="id_email_errors"' in response.content.decode()
+    assert 'id="id_email_error"' in response.content.decode()
     assert not StaffInvitation.objects.exists()
 
 

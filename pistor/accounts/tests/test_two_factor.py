@@ -116,7 +116,7 @@ def test_a_wrong_setup_code_is_refused_and_nothing_is_confirmed(client, practiti
     response = client.post(SETUP, {"otp_token": wrong})
     assert response.status_code == 200
     assert "That code is not right" in response.content.decode()
-    assert 'id="id_otp_token_errors"' in response.content.decode()
+    assert 'id="id_otp_token_error"' in response.content.decode()
     assert not TOTPDevice.objects.filter(user=practitioner, confirmed=True).exists()
     assert not StaticDevice.objects.filter(user=practitioner).exists()
     assert client.get("/_test/staff/")["Location"].startswith(SETUP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -143,6 +144,34 @@ def test_patient_signs_through_the_link_once(client, clinic, patient, practition
     assert consent.patient_signed_via == "link"
     again = client.get(url)
     assert again.status_code == 410 and b"already been used" in again.content
+
+
+def test_a_refused_signature_names_its_faults_to_a_screen_reader(
+    client, clinic, patient, practitioner
+):
+    consent = draft_consent(clinic=clinic, patient=patient, by=practitioner)
+    _, token = consent_link_create(consent=consent, by=practitioner)
+    url = reverse("consents:public_sign", args=[token])
+
+    def described_fault(html: str, element: str) -> str:
+        tag = re.search(element, html)
+        assert tag is not None, element
+        described = re.search(r'aria-describedby="([^"]+)"', tag.group(0))
+        assert described is not None, tag.group(0)
+        fault = re.search(rf'<ul class="errorlist" id="{described.group(1)}"[^>]*>(.*?)</ul>', html)
+        assert fault is not None, described.group(1)
+        return fault.group(1)
+
+    too_long = client.post(url, {"signed_name": "x" * 201, "signature": ""})
+    assert too_long.status_code == 422
+    html = too_long.content.decode()
+    name = r'<input[^>]*id="public-signed-name"[^>]*>'
+    assert "200 characters" in described_fault(html, name)
+    assert 'aria-invalid="true"' in re.search(name, html).group(0)  # type: ignore[union-attr]
+
+    unsigned = client.post(url, {"signed_name": "Amara Okafor", "signature": ""})
+    assert unsigned.status_code == 422
+    assert "<li>" in described_fault(unsigned.content.decode(), r"<canvas[^>]*>")
 
 
 def test_expired_and_tampered_links_are_refused_with_a_clear_page(
