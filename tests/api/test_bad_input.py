@@ -22,6 +22,7 @@ from conftest import signed_in_client
 from pistor.clinics.models import Role
 from pistor.testing import routes
 from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFactory
+from pistor.testing.markup import missing_ids
 from tests.api.helpers import token_for
 
 pytestmark = pytest.mark.django_db
@@ -133,20 +134,12 @@ def _crashes(label: str, response: Any) -> list[str]:
     return _missing_ids(label, response)
 
 
-_ID = re.compile(r'\sid="([^"]+)"')
-_ID_REFERENCE = re.compile(r'\s(?:for|aria-describedby|aria-labelledby)="([^"]+)"')
-
-
 def _missing_ids(label: str, response: Any) -> list[str]:
-    """Ids a label or a description names that the page lacks. Django points a field with
-    errors at ``<id>_error`` (and with help text at ``<id>_helptext``): a template that draws
-    a field's errors itself must give them that id, or a screen reader is told nothing."""
+    """A page showing a form's faults must hold what each field's description names."""
     if response.streaming or "text/html" not in response.headers.get("Content-Type", ""):
         return []
     body = response.content.decode(errors="replace")
-    ids = set(_ID.findall(body))
-    named = {name for names in _ID_REFERENCE.findall(body) for name in names.split()}
-    return [f"{label}: no element #{name}" for name in sorted(named - ids)]
+    return [f"{label}: no element #{name}" for name in missing_ids(body)]
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.PRACTITIONER])

@@ -1,5 +1,6 @@
 """Every link the demo shows each of its staff leads somewhere that opens, and every page
-it opens names each of its elements once.
+it opens names each of its elements once and names no element it lacks
+(``pistor.testing.markup``).
 
 Starting from the home page, each demo account follows every link on every page it can
 reach, as a person clicking through would. A page that fails (5xx), a link to nothing
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter, deque
+from collections import deque
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -23,11 +24,11 @@ from conftest import signed_in_client
 from pistor.accounts.models import User
 from pistor.demo.data import STAFF
 from pistor.demo.services import demo_load
+from pistor.testing.markup import missing_ids, repeated_ids
 
 pytestmark = pytest.mark.django_db
 
 _LINK = re.compile(r'href="([^"#]*)')
-_ID = re.compile(r'\sid="([^"]+)"')
 # Signing out ends the walk; files and the API are served, not browsed.
 _NOT_FOLLOWED = re.compile(r"/accounts/logout/|^/static/|^/media/|^/api/")
 # Pages that differ only in their query string (a filter, a page number) are one page
@@ -66,10 +67,12 @@ def _walk(client: Client) -> tuple[int, list[str]]:
         if response.streaming or "text/html" not in response.headers.get("Content-Type", ""):
             continue
         body = response.content.decode(errors="replace")
-        # An id twice on a page: a label, a link to #id or a script then finds the wrong one.
-        repeated = sorted(name for name, count in Counter(_ID.findall(body)).items() if count > 1)
+        repeated = repeated_ids(body)
         if repeated:
             faults.append(f"{url}: ids used more than once: {', '.join(repeated)}")
+        missing = missing_ids(body)
+        if missing:
+            faults.append(f"{url}: ids named but absent: {', '.join(missing)}")
         for href in _LINK.findall(body):
             # Relative too: the calendar's earlier and later days and the pagers are "?...".
             address = urlsplit(urljoin(url, html.unescape(href)))
