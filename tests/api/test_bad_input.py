@@ -1,4 +1,5 @@
-"""A corpus of bad input sent to every page and every API operation: never a 5xx.
+"""A corpus of bad input sent to every page and every API operation: never a 5xx, and a
+page that refuses it (4xx) records no change, since every change has its audit event.
 
 Routes and the objects they name come from ``pistor.testing.routes`` (the same registry as
 the route walk); a page's field names are read from its own form, so a new page is probed
@@ -19,6 +20,8 @@ from django.db import transaction
 from django.test import Client
 
 from conftest import signed_in_client
+from pistor.audit.events import VIEW_EVENTS, AuditEventType
+from pistor.audit.models import AuditEvent
 from pistor.clinics.models import Role
 from pistor.testing import routes
 from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFactory
@@ -121,9 +124,31 @@ def _manager_and_world() -> tuple[Any, Any, routes.World]:
     return manager, clinic, routes.world_build(clinic, manager)
 
 
-def _rolled_back(send: Any) -> Any:
+# Events a refusal records on purpose: the sign-in guard's evidence of guessing.
+_REFUSALS_RECORDED = VIEW_EVENTS | {
+    AuditEventType.AUTH_LOGIN_FAILED,
+    AuditEventType.AUTH_OTP_FAILED,
+    AuditEventType.AUTH_LOCKED_OUT,
+}
+
+
+def _rolled_back(send: Any, half_written: list[str] | None = None) -> Any:
+    """Send, then undo whatever it wrote. With ``half_written``, a refusal (4xx) that
+    recorded a change anyway (nothing is changed without its audit event) is noted there:
+    bad input must leave nothing half-written."""
     with transaction.atomic():
+        changes = AuditEvent.objects.exclude(event_type__in=_REFUSALS_RECORDED)
+        last_before = changes.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = send()
+        if half_written is not None and 400 <= response.status_code < 500:
+            request = response.request
+            half_written += [
+                f"{request['REQUEST_METHOD']} {request['PATH_INFO']}: {response.status_code} "
+                f"but recorded {event_type}"
+                for event_type in changes.filter(pk__gt=last_before).values_list(
+                    "event_type", flat=True
+                )
+            ]
         transaction.set_rollback(True)
     return response
 
@@ -176,7 +201,7 @@ def test_no_page_answers_bad_input_with_a_server_error(role):
                     if name != "csrfmiddlewaretoken"
                 }
                 send = getattr(client, method)
-                response = _rolled_back(lambda d=door, s=send, p=data: s(d, p))
+                response = _rolled_back(lambda d=door, s=send, p=data: s(d, p), failures)
                 failures += _crashes(f"{method.upper()} {door} {value[:20]!r}", response)
         names = sorted(set(_INPUT.findall(body.decode(errors="replace"))))
         names = [n for n in names if n != "csrfmiddlewaretoken"][:40]
@@ -190,7 +215,9 @@ def test_no_page_answers_bad_input_with_a_server_error(role):
             failures += _crashes(f"GET {url} {value[:20]!r}", client.get(url, params))
             failures += _crashes(
                 f"POST {url} {value[:20]!r}",
-                _rolled_back(lambda url=url, params=params, c=client: c.post(url, params)),
+                _rolled_back(
+                    lambda url=url, params=params, c=client: c.post(url, params), failures
+                ),
             )
     # Values the clinical core computes with, on the pages that take them.
     from pistor.clinical.catalog import load_catalog
