@@ -252,14 +252,20 @@ def test_no_page_answers_bad_input_with_a_server_error(role):
 
 
 def _send(
-    client: Client, op: routes.ApiOperation, url: str, headers: dict[str, str], body: Any
+    client: Client,
+    op: routes.ApiOperation,
+    url: str,
+    headers: dict[str, str],
+    body: Any,
+    half_written: list[str],
 ) -> Any:
     call = getattr(client, op.method.lower())
     if op.method == "GET":
         return call(url, body, headers=headers)
     data = body if isinstance(body, str | bytes) else json.dumps(body)
     return _rolled_back(
-        lambda: call(url, data=data, content_type="application/json", headers=headers)
+        lambda: call(url, data=data, content_type="application/json", headers=headers),
+        half_written,
     )
 
 
@@ -281,18 +287,19 @@ def test_no_api_operation_answers_bad_input_with_a_server_error():
             for value in VALUES:
                 query = dict.fromkeys(fields, value) or {"start": value}
                 failures += _crashes(
-                    f"GET {url} {value[:20]!r}", _send(client, op, url, headers, query)
+                    f"GET {url} {value[:20]!r}", _send(client, op, url, headers, query, failures)
                 )
             continue
         for value in JSON_VALUES:
             body = dict.fromkeys(fields, value)
             failures += _crashes(
-                f"{op.method} {url} {str(value)[:20]}", _send(client, op, url, headers, body)
+                f"{op.method} {url} {str(value)[:20]}",
+                _send(client, op, url, headers, body, failures),
             )
         for raw in RAW_BODIES:
-            response = _send(client, op, url, headers, raw)
+            response = _send(client, op, url, headers, raw, failures)
             failures += _crashes(f"{op.method} {url} raw {raw[:20]!r}", response)
-        too_big = _send(client, op, url, headers, oversize)
+        too_big = _send(client, op, url, headers, oversize, failures)
         if too_big.status_code != 413:
             failures.append(f"{op.method} {url}: oversize body answered {too_big.status_code}")
     # Extreme values where the clinical core computes with them.
