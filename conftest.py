@@ -13,6 +13,7 @@ from pistor.testing.factories import ClinicFactory, MembershipFactory, UserFacto
 pytest_plugins = ["pistor.testing.fuzz"]
 pytest_plugins += ["pistor.testing.pathway"]  # moving_clock
 pytest_plugins += ["pistor.testing.threads"]  # threads_share_a_file_database
+pytest_plugins += ["pistor.testing.audited"]  # every request's changes audited (PostgreSQL)
 
 
 @pytest.fixture(scope="session", autouse=True)
