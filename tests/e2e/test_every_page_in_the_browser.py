@@ -16,11 +16,10 @@ online booking and its manage link, live and refused) and from the sign-in pages
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
@@ -39,10 +38,10 @@ from pistor.intake.services import intake_link_create
 from pistor.onlinebooking.selectors import bookable_types, booking_settings_get, public_slots
 from pistor.onlinebooking.services import BookingDetails, manage_token, public_booking_make
 from pistor.patients.models import Patient
+from pistor.testing.markup import site_links
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-_LINK = re.compile(r'href="([^"#]*)')
 _NOT_OPENED = re.compile(r"/accounts/logout/|^/static/|^/media/|^/api/|\.pdf|\.csv|\.ics")
 _OF_EACH_KIND = 2
 # Where a signed-out walk may go: the rest answers with the sign-in page.
@@ -138,12 +137,7 @@ def _walk(
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
         problems += [f"{url}: {fault}" for fault in page.evaluate(_ACCESSIBILITY_FAULTS)]
-        for href in _LINK.findall(page.content()):
-            # Relative too: the booking page's visit types and free times are "?type=...".
-            address = urlsplit(urljoin(url, html.unescape(href)))
-            if address.scheme or address.netloc or not address.path.startswith("/"):
-                continue  # another site, mailto:, tel:
-            link = address.path + (f"?{address.query}" if address.query else "")
+        for link in site_links(url, page.content()):
             if link in seen or _NOT_OPENED.search(link):
                 continue
             if within is None or within.search(link):

@@ -12,10 +12,9 @@ itself, while these pages show the demo's own records at every stage of the path
 
 from __future__ import annotations
 
-import html
 import re
 from collections import deque
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -24,11 +23,10 @@ from conftest import signed_in_client
 from pistor.accounts.models import User
 from pistor.demo.data import STAFF
 from pistor.demo.services import demo_load
-from pistor.testing.markup import missing_ids, repeated_ids
+from pistor.testing.markup import missing_ids, repeated_ids, site_links
 
 pytestmark = pytest.mark.django_db
 
-_LINK = re.compile(r'href="([^"#]*)')
 # Signing out ends the walk; files and the API are served, not browsed.
 _NOT_FOLLOWED = re.compile(r"/accounts/logout/|^/static/|^/media/|^/api/")
 # Pages that differ only in their query string (a filter, a page number) are one page
@@ -73,12 +71,7 @@ def _walk(client: Client) -> tuple[int, list[str]]:
         missing = missing_ids(body)
         if missing:
             faults.append(f"{url}: ids named but absent: {', '.join(missing)}")
-        for href in _LINK.findall(body):
-            # Relative too: the calendar's earlier and later days and the pagers are "?...".
-            address = urlsplit(urljoin(url, html.unescape(href)))
-            if address.scheme or address.netloc or not address.path.startswith("/"):
-                continue  # another site, mailto:, tel:
-            link = address.path + (f"?{address.query}" if address.query else "")
+        for link in site_links(url, body):
             if link not in seen and not _NOT_FOLLOWED.search(link):
                 queue.append(link)
     return len(seen), faults
